@@ -1,0 +1,171 @@
+"""Command line: `keitaro-mcp` serves MCP over stdio; `tools`, `call`, `demo` and `sandbox` help people.
+
+keitaro-mcp                      serve over stdio (what MCP clients run)
+keitaro-mcp tools                table of the enabled tools
+keitaro-mcp call TOOL '{json}'   run one tool through the MCP protocol in-process, print the envelope
+keitaro-mcp demo                 spawn the server on the built-in sandbox tracker and show what it does
+keitaro-mcp sandbox              serve the sandbox tracker over HTTP
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import anyio
+
+from keitaro_mcp import __version__
+from keitaro_mcp.settings import Settings, SettingsError, load_settings
+
+__all__ = ["main"]
+
+PROG = "keitaro-mcp"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="MCP server for the Keitaro tracker Admin API. Configured by KEITARO_* environment variables "
+        "(KEITARO_URL, KEITARO_API_KEY, ...); KEITARO_URL=sandbox uses the built-in demo tracker.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--transport", choices=["stdio", "http"], default="stdio", help="MCP transport (stdio)")
+    parser.add_argument("--host", default="127.0.0.1", help="HTTP bind address (127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="HTTP port (8000)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser("serve", help="serve MCP (the default)", description="Serve MCP over --transport.")
+    sub.add_parser("tools", help="list the enabled tools", description="Print a table of the enabled tools.")
+    call = sub.add_parser(
+        "call",
+        help="run one tool and print its envelope",
+        description="Run one tool through the MCP protocol in-process and print the envelope as JSON. "
+        "Exit code 0 when success is true, 1 otherwise.",
+    )
+    call.add_argument("tool", help="tool name, e.g. get_campaign")
+    call.add_argument(
+        "arguments", nargs="?", default="{}", help="JSON object of arguments, e.g. '{\"campaign_id\": 1}'"
+    )
+    sub.add_parser(
+        "demo",
+        help="try the server on the built-in sandbox tracker",
+        description="Start the MCP server over stdio against the sandbox tracker, connect with the SDK's client, "
+        "list the tools and run a few representative calls.",
+    )
+    sub.add_parser(
+        "sandbox", help="serve the sandbox tracker over HTTP (see: keitaro-mcp sandbox --help)", add_help=False
+    )
+    return parser
+
+
+def _fail(message: str) -> int:
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=logging.DEBUG if settings.debug else logging.WARNING,
+        format="%(name)s: %(levelname)s: %(message)s",
+    )
+    # httpx logs every request URL at INFO; URLs never carry the key, but keep the noise off stdio's stderr too.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == ["sandbox"]:
+        from keitaro_mcp.sandbox.cli import main as sandbox_main
+
+        code: int = sandbox_main(args_list[1:])
+        return code
+    parser = _parser()
+    args = parser.parse_args(args_list)
+    if args.command == "demo":
+        from keitaro_mcp.demo import run_demo
+
+        return run_demo()
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        return _fail(str(exc))
+    _configure_logging(settings)
+    if args.command == "tools":
+        return _print_tools(settings)
+    if args.command == "call":
+        return _call(settings, args.tool, args.arguments)
+    if settings.config_problem:
+        print(
+            f"{PROG}: warning: {settings.config_problem}; tool calls will answer with a config error", file=sys.stderr
+        )
+    if args.transport == "http":
+        from keitaro_mcp.http import serve_http
+
+        try:
+            return serve_http(settings, host=args.host, port=args.port)
+        except SettingsError as exc:
+            return _fail(str(exc))
+    from keitaro_mcp.server import build_server
+
+    server = build_server(settings)
+
+    async def serve_stdio() -> None:
+        from mcp.server.stdio import stdio_server
+
+        async with stdio_server() as (read_stream, write_stream):
+            await server.run(read_stream, write_stream, server.create_initialization_options())
+
+    try:
+        anyio.run(serve_stdio)
+    except KeyboardInterrupt:
+        return 0
+    return 0
+
+
+def _print_tools(settings: Settings) -> int:
+    from keitaro_mcp.operations import OPERATIONS
+    from keitaro_mcp.registry import select_operations
+
+    ops = select_operations(OPERATIONS, settings.toolsets, settings.read_only)
+    rows = [("TOOL", "TOOLSET", "ACCESS", "HINTS")]
+    for op in ops:
+        hints = ",".join(
+            h for h, on in (("destructive", op.destructive), ("idempotent", op.idempotent and not op.read_only)) if on
+        )
+        rows.append((op.name, op.toolset, "read" if op.read_only else "write", hints or "-"))
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    for row in rows:
+        print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3])
+    mode = " (read-only mode)" if settings.read_only else ""
+    print(f"\n{len(ops)} tools in toolsets: {', '.join(sorted(settings.toolsets))}{mode}")
+    return 0
+
+
+def _call(settings: Settings, tool: str, raw: str) -> int:
+    try:
+        arguments = json.loads(raw)
+    except ValueError as exc:
+        return _fail(f"arguments are not JSON ({exc}); pass an object such as '{{\"campaign_id\": 1}}'")
+    if not isinstance(arguments, dict):
+        return _fail("arguments must be a JSON object such as '{\"campaign_id\": 1}'")
+    from mcp import Client
+    from mcp.shared.exceptions import MCPError
+
+    from keitaro_mcp.server import build_server
+
+    async def run() -> tuple[int, Any]:
+        async with Client(build_server(settings)) as client:
+            result = await client.call_tool(tool, arguments)
+            return (1 if result.is_error else 0), result.structured_content
+
+    try:
+        code, envelope = anyio.run(run)
+    except MCPError as exc:
+        return _fail(exc.error.message)
+    print(json.dumps(envelope, ensure_ascii=False, indent=2))
+    return code

@@ -1,0 +1,108 @@
+"""The node envelope: the one result shape of every tool.
+
+    {request: {url, method, headers}, resource, operation, success, data, count?, meta?, error?}
+
+`headers` are masked (`"Api-Key": "***"`), `count` is present on list results, `meta` carries paging facts
+(total, truncated, next_offset, the exact range sent, notes), and `error` is
+`{message, url, status, statusText, responseData, kind, hint, stack?}`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, NotRequired, TypedDict
+
+from keitaro_mcp.errors import HINTS, ErrorKind
+
+__all__ = ["MASK", "Envelope", "ErrorInfo", "Redactor", "RequestInfo", "error_envelope", "to_json"]
+
+MASK = "***"
+
+
+class RequestInfo(TypedDict):
+    url: str | None
+    method: str
+    headers: dict[str, str]
+
+
+class ErrorInfo(TypedDict):
+    message: str
+    url: str | None
+    status: int | None
+    statusText: str | None
+    responseData: Any
+    kind: ErrorKind
+    hint: str
+    stack: NotRequired[str]
+
+
+class Envelope(TypedDict):
+    request: RequestInfo
+    resource: str
+    operation: str
+    success: bool
+    data: Any
+    count: NotRequired[int]
+    meta: NotRequired[dict[str, Any]]
+    error: NotRequired[ErrorInfo]
+
+
+def error_envelope(
+    request: RequestInfo,
+    resource: str,
+    operation: str,
+    kind: ErrorKind,
+    message: str,
+    *,
+    status: int | None = None,
+    status_text: str | None = None,
+    response_data: Any = None,
+    hint: str | None = None,
+) -> Envelope:
+    """A failed call's envelope; `data` is null."""
+    return {
+        "request": request,
+        "resource": resource,
+        "operation": operation,
+        "success": False,
+        "data": None,
+        "error": {
+            "message": message,
+            "url": request["url"],
+            "status": status,
+            "statusText": status_text,
+            "responseData": response_data,
+            "kind": kind,
+            "hint": hint or HINTS[kind],
+        },
+    }
+
+
+class Redactor:
+    """Replaces every secret value (API key, postback key, HTTP token) with *** in any JSON-like value."""
+
+    def __init__(self, secrets: tuple[str, ...]) -> None:
+        # Longest first, so a secret that contains another is masked whole.
+        self._secrets = tuple(sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True))
+
+    def text(self, value: str) -> str:
+        for secret in self._secrets:
+            if secret in value:
+                value = value.replace(secret, MASK)
+        return value
+
+    def __call__(self, value: Any) -> Any:
+        if not self._secrets:
+            return value
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, dict):
+            return {self.text(k) if isinstance(k, str) else k: self(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self(v) for v in value]
+        return value
+
+
+def to_json(value: Any) -> str:
+    """Compact JSON, non-ASCII kept as is (campaign names are often Cyrillic)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)

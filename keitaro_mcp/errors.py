@@ -1,0 +1,94 @@
+"""Error kinds: the one status map and the hints the envelope carries.
+
+Every failed call becomes an envelope whose `error.kind` is one of `ErrorKind`:
+
+    config        the server is not configured (KEITARO_URL / KEITARO_API_KEY)      no request sent
+    invalid_arguments  the arguments do not fit the tool's schema                    no request sent
+    read_only     a write tool called in read-only mode                              no request sent
+    auth          401: the key is wrong or revoked
+    forbidden     402 (edition without Admin API) or 403 (the key's user lacks rights)
+    cloudflare    a Cloudflare challenge or block page in front of the tracker
+    not_found     404: missing or archived entity (Keitaro answers in plain text)
+    validation    400 / 406 / 422: Keitaro refused the values (per-field messages kept)
+    rate_limited  429
+    server        5xx
+    redirect      3xx: not followed, the key would travel to another host
+    timeout       no answer within KEITARO_TIMEOUT
+    connection    the tracker could not be reached, or the connection dropped
+    not_json      a 2xx answer that is not JSON (Keitaro answers unknown paths with its HTML panel)
+    http          any other HTTP status
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+__all__ = ["HINTS", "ErrorKind", "classify_status", "is_cloudflare"]
+
+ErrorKind = Literal[
+    "config",
+    "invalid_arguments",
+    "read_only",
+    "auth",
+    "forbidden",
+    "cloudflare",
+    "not_found",
+    "validation",
+    "rate_limited",
+    "server",
+    "redirect",
+    "timeout",
+    "connection",
+    "not_json",
+    "http",
+]
+
+HINTS: dict[str, str] = {
+    "config": "Set the named environment variable in the MCP client's config and restart the server.",
+    "invalid_arguments": "Fix the named arguments and call again; nothing was sent to the tracker.",
+    "read_only": "The server runs with KEITARO_READ_ONLY=true; writes are disabled.",
+    "auth": "Keitaro rejected the API key: check KEITARO_API_KEY (keys cannot be edited, only recreated).",
+    "forbidden": "The key's user lacks this permission, or the edition has no Admin API (402).",
+    "cloudflare": "Cloudflare blocked the request: allow the server's IP or use the panel's direct domain.",
+    "not_found": "No such entity, or it is archived: list the resource (or its deleted list) to find the id.",
+    "validation": "Keitaro refused the values; see responseData for the message per field.",
+    "rate_limited": "The tracker is throttling requests; wait and retry later.",
+    "server": "The tracker failed; retry later or check its system log (list_logs type=system).",
+    "redirect": "The tracker redirected; set KEITARO_URL to the final address (redirects are not followed).",
+    "timeout": "The tracker did not answer in time; narrow the period or raise KEITARO_TIMEOUT.",
+    "connection": "The tracker could not be reached; check KEITARO_URL and the network.",
+    "not_json": "Not JSON: check KEITARO_URL is the panel's domain (Keitaro answers unknown paths with HTML).",
+    "http": "Unexpected HTTP status from the tracker.",
+}
+
+RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
+
+
+def is_cloudflare(status: int, headers: dict[str, str], text: str, data: Any) -> bool:
+    """True for a Cloudflare block or challenge page ('Just a moment...', error 1010, cf-ray headers)."""
+    if isinstance(data, dict) and data.get("cloudflare_error") is True:
+        return True
+    server = headers.get("server", "").lower()
+    if status in (403, 429, 503) and (server == "cloudflare" or "cf-ray" in headers):
+        return True
+    lowered = text[:4000].lower()
+    return "<html" in lowered and ("just a moment" in lowered or "cf-chl" in lowered or "attention required" in lowered)
+
+
+def classify_status(status: int) -> ErrorKind:
+    """The only place that maps a Keitaro HTTP status to an error kind."""
+    if status == 401:
+        return "auth"
+    if status in (402, 403):
+        return "forbidden"
+    if status == 404:
+        return "not_found"
+    if status in (400, 406, 422):
+        return "validation"
+    if status == 429:
+        return "rate_limited"
+    if status >= 500:
+        return "server"
+    if 300 <= status < 400:
+        return "redirect"
+    return "http"

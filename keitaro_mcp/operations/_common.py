@@ -1,0 +1,58 @@
+"""Shared pieces of every params model: the base class and field types that name their discovery tool."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "AffiliateNetworkId",
+    "CampaignId",
+    "CostModel",
+    "Currency",
+    "DomainId",
+    "EntityState",
+    "FlowId",
+    "GroupId",
+    "LandingId",
+    "Limit",
+    "NoParams",
+    "OfferId",
+    "Offset",
+    "Params",
+    "TrafficSourceId",
+    "UserId",
+]
+
+
+class Params(BaseModel):
+    """Base for every tool's arguments: the model is the schema, the validator and the docs."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, populate_by_name=True)
+
+
+class NoParams(Params):
+    """Takes no arguments."""
+
+
+def _id(what: str, finder: str) -> object:
+    return Field(ge=1, le=2_147_483_647, description=f"{what} ID. Find it with {finder}.")
+
+
+CampaignId = Annotated[int, _id("Campaign", "list_campaigns")]
+FlowId = Annotated[int, _id("Flow (stream)", "list_campaign_flows")]
+OfferId = Annotated[int, _id("Offer", "list_offers")]
+LandingId = Annotated[int, _id("Landing page", "list_landing_pages")]
+AffiliateNetworkId = Annotated[int, _id("Affiliate network", "list_affiliate_networks")]
+TrafficSourceId = Annotated[int, _id("Traffic source", "list_traffic_sources")]
+DomainId = Annotated[int, _id("Domain", "list_domains")]
+GroupId = Annotated[int, _id("Group", "list_groups")]
+UserId = Annotated[int, _id("User", "list_users")]
+
+Offset = Annotated[int, Field(ge=0, le=10_000_000, description="Rows to skip.")]
+Limit = Annotated[int, Field(ge=1, le=10_000, description="Most rows to return.")]
+
+EntityState = Literal["active", "disabled"]
+CostModel = Literal["CPC", "CPUC", "CPM"]
+Currency = Annotated[str, Field(pattern=r"^[A-Za-z]{3}$", description="ISO currency code, e.g. USD, EUR.")]

@@ -1,0 +1,249 @@
+"""Campaigns: list, read, create, edit, archive/restore, enable/disable, clone, flows, costs."""
+
+from __future__ import annotations
+
+import secrets
+import string
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
+
+from keitaro_mcp.operations._common import CampaignId, CostModel, Currency, GroupId, Limit, Offset, Params
+from keitaro_mcp.registry import Operation, RequestParts
+
+__all__ = ["OPERATIONS", "CostFilters", "ParameterSpec", "S2SPostback"]
+
+RotationType = Literal["position", "weight"]
+BindVisitors = Literal["", "s", "sl", "slo"]
+UniquenessMethod = Literal["ip", "ip_ua"]
+ConversionStatus = Literal["lead", "sale", "rejected", "rebill"]
+CostDateTime = Annotated[
+    str,
+    Field(pattern=r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?$", description="YYYY-MM-DD or YYYY-MM-DD HH:MM."),
+]
+
+
+class ParameterSpec(Params):
+    """How a tracking parameter is read from the click URL."""
+
+    name: str
+    """URL parameter name."""
+    placeholder: str = ""
+    """The traffic source's macro, e.g. {zoneid}."""
+    alias: str = ""
+    """Display name in reports."""
+
+
+class S2SPostback(Params):
+    """A postback the tracker sends to the traffic source on a conversion."""
+
+    id: int | None = Field(default=None, ge=1)
+    """Postback ID (set by Keitaro)."""
+    url: str = Field(min_length=1)
+    """URL with macros such as {subid}, {status}, {revenue}."""
+    method: Literal["GET", "POST"] = "GET"
+    statuses: list[ConversionStatus] = Field(default_factory=lambda: list[ConversionStatus](["sale"]))
+    """Conversion statuses that trigger it."""
+
+
+class CostFilters(Params):
+    """Only clicks with these values get the cost; comma lists allowed, e.g. {"sub_id_1": "1,2,3"}."""
+
+    model_config = Params.model_config | {"extra": "allow"}
+
+    source: str | None = None
+    keyword: str | None = None
+    external_id: str | None = None
+    creative_id: str | None = None
+    ad_campaign_id: str | None = None
+
+
+class ListCampaigns(Params):
+    """List campaigns (id, name, alias, state, type, costs, source, group). Archived ones: list_deleted_campaigns."""
+
+    offset: Offset | None = None
+    limit: Limit | None = None
+
+
+class GetCampaign(Params):
+    """Get one campaign with all its settings."""
+
+    campaign_id: CampaignId
+
+
+class _CampaignFields(Params):
+    type: RotationType | None = None
+    """Flow rotation: position (first matching flow) or weight (split by weights)."""
+    state: Literal["active", "disabled"] | None = None
+    cost_type: CostModel | None = None
+    """CPC per click, CPUC per unique click, CPM per 1000 clicks."""
+    cost_value: float | None = Field(default=None, ge=0)
+    cost_currency: Currency | None = None
+    cost_auto: bool | None = None
+    """Take the cost from the click's cost parameter."""
+    group_id: GroupId | None = None
+    traffic_source_id: int | None = Field(default=None, ge=1)
+    """Traffic source ID (list_traffic_sources)."""
+    domain_id: int | None = Field(default=None, ge=1)
+    """Domain ID (list_domains)."""
+    bind_visitors: BindVisitors | None = None
+    """Bind returning visitors: '' off, s flow, sl flow+landing, slo flow+landing+offer."""
+    cookies_ttl: int | None = Field(default=None, ge=1, le=8760)
+    """Hours until a visitor counts as unique again."""
+    uniqueness_method: UniquenessMethod | None = None
+    notes: str | None = None
+
+
+class CreateCampaign(_CampaignFields):
+    """Create a campaign. Its URL is http://<domain>/<alias>; a random alias is generated when none is given."""
+
+    name: str = Field(min_length=1, max_length=200)
+    alias: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    """URL alias, unique in the tracker."""
+    parameters: dict[str, ParameterSpec] | None = None
+    """Tracking parameters by key (keyword, cost, external_id, sub_id_1..30, ...). Not copied from the source."""
+    postbacks: list[S2SPostback] | None = None
+
+
+def _create_body(args: Any) -> RequestParts:
+    body: dict[str, Any] = args.model_dump(mode="json", exclude_none=True)
+    # Keitaro's API does not generate aliases (the panel does): a missing alias is a 422.
+    body.setdefault("alias", "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(8)))
+    if "group_id" in body:
+        body["group_id"] = str(body["group_id"])  # a string on write, an integer on read
+    return RequestParts(body=body)
+
+
+class _HasCampaignId(Params):
+    campaign_id: CampaignId
+
+
+class UpdateCampaign(_CampaignFields, _HasCampaignId):
+    """Change campaign settings. Only the fields you pass are sent. S2S postbacks: the *_campaign_postback tools."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    alias: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    parameters: dict[str, ParameterSpec] | None = None
+    """Tracking parameters by key; replaces the whole set."""
+
+
+def _update_body(args: Any) -> RequestParts:
+    body: dict[str, Any] = args.model_dump(mode="json", exclude_none=True, exclude={"campaign_id"})
+    if "group_id" in body:
+        body["group_id"] = str(body["group_id"])
+    return RequestParts(body=body)
+
+
+class ArchiveCampaign(Params):
+    """Move a campaign to the archive (Keitaro's delete). It stops serving traffic; restore_campaign brings it back."""
+
+    campaign_id: CampaignId
+
+
+class RestoreCampaign(Params):
+    """Restore an archived campaign (it comes back active). Archived ids: list_deleted_campaigns."""
+
+    campaign_id: CampaignId
+
+
+class EnableCampaign(Params):
+    """Enable (resume) a campaign."""
+
+    campaign_id: CampaignId
+
+
+class DisableCampaign(Params):
+    """Disable (pause) a campaign: it stops serving its flows until enabled."""
+
+    campaign_id: CampaignId
+
+
+class CloneCampaign(Params):
+    """Clone a campaign with its flows. The copy is named "Copy of <name>" with a new id, alias and token."""
+
+    campaign_id: CampaignId
+
+
+class ListDeletedCampaigns(Params):
+    """List archived campaigns (restorable with restore_campaign)."""
+
+
+class ListCampaignFlows(Params):
+    """List a campaign's flows (streams) with their filters, offers, landings and triggers."""
+
+    campaign_id: CampaignId
+
+
+class UpdateCampaignCosts(Params):
+    """Set the cost of a campaign's clicks in a period; it is spread over matching clicks and overwrites earlier
+    costs. Slow in Keitaro; for many campaigns use update_costs."""
+
+    campaign_id: CampaignId
+    start_date: CostDateTime
+    end_date: CostDateTime
+    cost: float = Field(ge=0)
+    """Total cost for the period."""
+    currency: Currency
+    timezone: str = "UTC"
+    """IANA timezone of the dates."""
+    only_campaign_uniques: bool | None = None
+    """Charge only unique clicks."""
+    filters: CostFilters | None = None
+
+
+class CleanCampaignArchive(Params):
+    """Permanently delete EVERY archived campaign (the whole archive, not one). Cannot be undone."""
+
+    confirm: Literal[True] = Field(exclude=True)
+    """Must be true: you confirm the archive is wiped."""
+
+
+def _campaign(
+    name: str,
+    operation: str,
+    method: Literal["GET", "POST", "PUT", "DELETE"],
+    path: str,
+    params: type[Params],
+    title: str,
+    *,
+    toolset: str = "campaigns_admin",
+    read_only: bool = False,
+    destructive: bool = False,
+    idempotent: bool = False,
+    resource: str = "campaign",
+    **extra: Any,
+) -> Operation:
+    return Operation(
+        name=name, resource=resource, operation=operation, method=method, path=path, params=params,
+        toolset=toolset, read_only=read_only, destructive=destructive, idempotent=idempotent or read_only,
+        title=title, **extra,
+    )  # fmt: skip
+
+
+OPERATIONS = (
+    _campaign("list_campaigns", "getAll", "GET", "/campaigns", ListCampaigns, "List campaigns",
+              toolset="campaigns", read_only=True),
+    _campaign("get_campaign", "get", "GET", "/campaigns/{campaign_id}", GetCampaign, "Get campaign",
+              toolset="campaigns", read_only=True),
+    _campaign("list_campaign_flows", "getAll", "GET", "/campaigns/{campaign_id}/streams", ListCampaignFlows,
+              "List campaign flows", toolset="campaigns", read_only=True, resource="stream"),
+    _campaign("update_campaign", "update", "PUT", "/campaigns/{campaign_id}", UpdateCampaign, "Update campaign",
+              toolset="campaigns", idempotent=True, build=_update_body),
+    _campaign("enable_campaign", "enable", "POST", "/campaigns/{campaign_id}/enable", EnableCampaign,
+              "Enable campaign", toolset="campaigns", idempotent=True),
+    _campaign("disable_campaign", "disable", "POST", "/campaigns/{campaign_id}/disable", DisableCampaign,
+              "Disable campaign", toolset="campaigns", idempotent=True),
+    _campaign("create_campaign", "create", "POST", "/campaigns", CreateCampaign, "Create campaign",
+              build=_create_body),
+    _campaign("clone_campaign", "clone", "POST", "/campaigns/{campaign_id}/clone", CloneCampaign, "Clone campaign"),
+    _campaign("archive_campaign", "delete", "DELETE", "/campaigns/{campaign_id}", ArchiveCampaign,
+              "Archive campaign", destructive=True, idempotent=True),
+    _campaign("restore_campaign", "restore", "POST", "/campaigns/{campaign_id}/restore", RestoreCampaign,
+              "Restore campaign", idempotent=True),
+    _campaign("list_deleted_campaigns", "getDeleted", "GET", "/campaigns/deleted", ListDeletedCampaigns,
+              "List archived campaigns", read_only=True),
+    _campaign("update_campaign_costs", "updateCosts", "POST", "/campaigns/{campaign_id}/update_costs",
+              UpdateCampaignCosts, "Update campaign costs", destructive=True, idempotent=True),
+    _campaign("clean_campaign_archive", "cleanArchive", "POST", "/campaigns/clean_archive", CleanCampaignArchive,
+              "Empty campaign archive", destructive=True, idempotent=True),
+)  # fmt: skip

@@ -1,0 +1,125 @@
+"""The operation registry: one declarative entry per tool.
+
+An `Operation` says everything about a tool: its name, the n8n node's resource/operation ids that go into the
+envelope, the HTTP method and path template, the pydantic params model (schema, validation and docs in one),
+its toolset and explicit read-only / destructive / idempotent flags. The generic executor in `client.py` turns
+any entry into a request; an entry only brings code of its own (`handler`) when the tool composes several calls.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Literal
+
+from mcp.types import Tool, ToolAnnotations
+from pydantic import BaseModel
+
+from keitaro_mcp.schema import input_schema
+from keitaro_mcp.toolsets import ALL_TOOLSETS
+
+if TYPE_CHECKING:
+    from keitaro_mcp.client import CallContext
+    from keitaro_mcp.envelope import Envelope
+
+__all__ = ["HttpMethod", "Operation", "RequestParts", "Shaped", "select_operations"]
+
+HttpMethod = Literal["GET", "POST", "PUT", "DELETE"]
+_PLACEHOLDER = re.compile(r"{(\w+)}")
+_TOOL_NAME = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
+
+
+@dataclass(frozen=True)
+class RequestParts:
+    """What the generic executor sends besides the path: query parameters and a JSON body."""
+
+    query: dict[str, Any] | None = None
+    body: Any = None
+
+
+@dataclass(frozen=True)
+class Shaped:
+    """A result reshaped for the model: the data, and facts for the envelope's `meta`."""
+
+    data: Any
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+Handler = Callable[["CallContext", Any], Awaitable["Envelope"]]
+Builder = Callable[[Any], RequestParts]
+Shaper = Callable[[Any, Any], Shaped]
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One tool. Flags are explicit: Keitaro reads with POST (/report/build) and archives with DELETE."""
+
+    name: str
+    resource: str
+    """The n8n node's resource id (campaign, stream, offer, click, stats, ...): goes into the envelope."""
+    operation: str
+    """The n8n node's operation id (getAll, get, create, update, delete, or Keitaro's action in camelCase)."""
+    method: HttpMethod
+    path: str
+    params: type[BaseModel]
+    toolset: str
+    read_only: bool
+    destructive: bool
+    idempotent: bool
+    title: str
+    query: frozenset[str] = frozenset()
+    """Fields sent in the query string even on POST/PUT (Keitaro's file editor and integrations do this)."""
+    build: Builder | None = None
+    """Custom request mapping (query/body) instead of the default field split."""
+    shape: Shaper | None = None
+    """Reshapes a successful answer (e.g. report rows) for the model."""
+    handler: Handler | None = None
+    """Tools that compose several calls run this instead of one request."""
+
+    def __post_init__(self) -> None:
+        if not _TOOL_NAME.match(self.name):
+            raise ValueError(f"{self.name}: tool names are snake_case verb_resource")
+        if self.toolset not in ALL_TOOLSETS:
+            raise ValueError(f"{self.name}: unknown toolset {self.toolset!r}")
+        if self.read_only and (self.destructive or not self.idempotent):
+            raise ValueError(f"{self.name}: a read-only tool is idempotent and not destructive")
+        missing = [p for p in self.path_fields if p not in self.params.model_fields]
+        if missing:
+            raise ValueError(f"{self.name}: path placeholders {missing} are not fields of {self.params.__name__}")
+
+    @cached_property
+    def path_fields(self) -> tuple[str, ...]:
+        return tuple(_PLACEHOLDER.findall(self.path))
+
+    @cached_property
+    def description(self) -> str:
+        return inspect.cleandoc(self.params.__doc__ or "")
+
+    @cached_property
+    def annotations(self) -> ToolAnnotations:
+        return ToolAnnotations(
+            read_only_hint=self.read_only,
+            destructive_hint=self.destructive,
+            idempotent_hint=self.idempotent,
+            open_world_hint=True,
+        )
+
+    @cached_property
+    def tool(self) -> Tool:
+        return Tool(
+            name=self.name,
+            title=self.title,
+            description=self.description,
+            input_schema=input_schema(self.params),
+            annotations=self.annotations,
+        )
+
+
+def select_operations(
+    operations: Iterable[Operation], toolsets: frozenset[str], read_only: bool
+) -> tuple[Operation, ...]:
+    """The tools a server exposes: enabled toolsets only, and no writes in read-only mode (read-only wins)."""
+    return tuple(op for op in operations if op.toolset in toolsets and (op.read_only or not read_only))

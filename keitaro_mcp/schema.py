@@ -1,0 +1,64 @@
+"""Input schemas built from the params models: inline $defs, no pydantic titles, no unknown fields."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from pydantic import BaseModel
+
+__all__ = ["input_schema"]
+
+
+def _inline(node: Any, defs: dict[str, Any]) -> Any:
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            target = _inline(defs[ref.removeprefix("#/$defs/")], defs)
+            extra = {k: _inline(v, defs) for k, v in node.items() if k != "$ref"}
+            return {**target, **extra}
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            if key == "title" and isinstance(value, str):
+                continue  # pydantic's titles repeat the field name: tokens for nothing
+            if key == "properties" and isinstance(value, dict):
+                # Property names may themselves be "title"; only drop the titles *of* schemas.
+                out[key] = {name: _inline(sub, defs) for name, sub in value.items()}
+            else:
+                out[key] = _inline(value, defs)
+        return out
+    if isinstance(node, list):
+        return [_inline(v, defs) for v in node]
+    return node
+
+
+def _simplify_optional(node: Any) -> Any:
+    """`anyOf: [X, {type: null}]` with a null default becomes X: "not given" is expressed by omission."""
+    if isinstance(node, dict):
+        node = {k: _simplify_optional(v) for k, v in node.items()}
+        any_of = node.get("anyOf")
+        if isinstance(any_of, list) and node.get("default", "missing") is None:
+            non_null = [s for s in any_of if s != {"type": "null"}]
+            if len(non_null) == 1 and len(non_null) < len(any_of):
+                rest = {k: v for k, v in node.items() if k not in ("anyOf", "default")}
+                return {**non_null[0], **rest}
+            if len(non_null) < len(any_of):
+                rest = {k: v for k, v in node.items() if k not in ("anyOf", "default")}
+                return {"anyOf": non_null, **rest}
+        return node
+    if isinstance(node, list):
+        return [_simplify_optional(v) for v in node]
+    return node
+
+
+@cache
+def input_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The tool's inputSchema: portable JSON Schema with every $ref inlined and `additionalProperties: false`."""
+    raw = model.model_json_schema(by_alias=True)
+    defs = raw.pop("$defs", {})
+    schema: dict[str, Any] = _simplify_optional(_inline(raw, defs))
+    schema.pop("description", None)  # the class docstring is the tool description, not repeated here
+    schema["type"] = "object"
+    schema.setdefault("properties", {})
+    schema["additionalProperties"] = False
+    return schema

@@ -1,0 +1,126 @@
+"""The MCP server: the registry's enabled operations as typed tools on the SDK's low-level `Server`.
+
+The low-level server gives exact input schemas (no pydantic titles, `additionalProperties: false`), our own
+argument validation with field-named error envelopes, full control of `isError`/`structuredContent`, and a
+JSON-RPC -32602 error for an unknown tool (the spec's rule; MCPServer answers it with a tool result).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from mcp.server import Server, ServerRequestContext
+from mcp.shared.exceptions import MCPError
+from mcp.types import (
+    INVALID_PARAMS,
+    CallToolRequestParams,
+    CallToolResult,
+    ListToolsResult,
+    PaginatedRequestParams,
+    TextContent,
+)
+from pydantic import ValidationError
+
+from keitaro_mcp import __version__
+from keitaro_mcp.client import KeitaroClient
+from keitaro_mcp.envelope import Envelope, error_envelope, to_json
+from keitaro_mcp.operations import OPERATIONS
+from keitaro_mcp.registry import Operation, select_operations
+from keitaro_mcp.settings import Settings
+from keitaro_mcp.validation import describe_validation_error
+
+__all__ = ["AppState", "build_server", "envelope_result"]
+
+logger = logging.getLogger("keitaro_mcp")
+
+INSTRUCTIONS = (
+    "Tools for one Keitaro tracker (Admin API v1). Every result is an envelope "
+    "{request, resource, operation, success, data, count?, meta?, error?}; on failure error.kind and error.hint "
+    "say what to do. Find ids with the list_* tools. Archived entities answer not_found. "
+    "Report numbers are in the tracker's currency."
+)
+
+
+@dataclass
+class AppState:
+    """What the lifespan holds for the life of the server: the one shared Keitaro client."""
+
+    client: KeitaroClient
+
+
+def envelope_result(envelope: Envelope) -> CallToolResult:
+    """The envelope as structuredContent plus the same compact JSON as text; isError exactly when it failed."""
+    return CallToolResult(
+        content=[TextContent(type="text", text=to_json(envelope))],
+        structured_content=dict(envelope),
+        is_error=not envelope["success"],
+    )
+
+
+def build_server(
+    settings: Settings,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    operations: Iterable[Operation] = OPERATIONS,
+) -> Server[AppState]:
+    """A server for these settings. `transport` replaces the network (tests: MockTransport, ASGI sandbox)."""
+    every = {op.name: op for op in operations}
+    enabled = select_operations(every.values(), settings.toolsets, settings.read_only)
+    by_name = {op.name: op for op in enabled}
+    tools = [op.tool for op in enabled]
+
+    @asynccontextmanager
+    async def lifespan(_: Server[AppState]) -> AsyncIterator[AppState]:
+        client = KeitaroClient(settings, transport)
+        try:
+            yield AppState(client=client)
+        finally:
+            await client.aclose()
+
+    async def list_tools(ctx: ServerRequestContext[AppState], params: PaginatedRequestParams | None) -> ListToolsResult:
+        return ListToolsResult(tools=tools)
+
+    async def call_tool(ctx: ServerRequestContext[AppState], params: CallToolRequestParams) -> CallToolResult:
+        client = ctx.lifespan_context.client
+        op = by_name.get(params.name)
+        if op is None:
+            known = every.get(params.name)
+            if known is not None and settings.read_only and not known.read_only and known.toolset in settings.toolsets:
+                info = client.request_info(known.method, client.base_url + known.path)
+                message = f"{known.name} writes to the tracker and the server is read-only (KEITARO_READ_ONLY=true)"
+                return envelope_result(error_envelope(info, known.resource, known.operation, "read_only", message))
+            if known is not None:
+                raise MCPError(
+                    code=INVALID_PARAMS,
+                    message=f"Tool {params.name} is in toolset '{known.toolset}', which is not enabled "
+                    "(set KEITARO_TOOLSETS)",
+                )
+            raise MCPError(code=INVALID_PARAMS, message=f"Unknown tool: {params.name}")
+        info = client.request_info(op.method, client.base_url + op.path)
+        if settings.config_problem:
+            return envelope_result(error_envelope(info, op.resource, op.operation, "config", settings.config_problem))
+        arguments: dict[str, Any] = dict(params.arguments or {})
+        try:
+            args = op.params.model_validate(arguments)
+        except ValidationError as exc:
+            message, fields = describe_validation_error(op, exc)
+            envelope = error_envelope(info, op.resource, op.operation, "invalid_arguments", message)
+            envelope["error"]["responseData"] = fields
+            return envelope_result(client.redact(envelope))
+        envelope = await client.call(op, args, progress=ctx.session.report_progress)
+        return envelope_result(envelope)
+
+    return Server(
+        "keitaro-mcp",
+        version=__version__,
+        title="Keitaro",
+        instructions=INSTRUCTIONS,
+        lifespan=lifespan,
+        on_list_tools=list_tools,
+        on_call_tool=call_tool,
+    )

@@ -1,0 +1,204 @@
+"""Settings read once from the environment at start-up.
+
+Two kinds of problems are told apart:
+
+* A missing or malformed `KEITARO_URL` / `KEITARO_API_KEY` does not stop the server: MCP clients and registries list
+  tools without credentials. It is kept as `config_problem` and every tool call answers with a `config` error
+  envelope that says how to fix it.
+* A malformed option that cannot be worked around (unknown toolset, non-numeric timeout) raises `SettingsError`;
+  the CLI prints its one line and exits with code 2.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from keitaro_mcp.toolsets import ALL_TOOLSETS, DEFAULT_TOOLSETS
+
+__all__ = ["ENV_VARS", "SANDBOX_URL", "Settings", "SettingsError", "load_settings", "normalize_url"]
+
+SANDBOX_URL = "sandbox"
+ADMIN_API_PATH = "/admin_api/v1"
+
+# name -> (description, required, secret); server.json and the README are checked against this table.
+ENV_VARS: dict[str, tuple[str, bool, bool]] = {
+    "KEITARO_URL": (
+        "Tracker URL or bare domain (https:// assumed, /admin_api/v1 appended); 'sandbox' for the built-in demo.",
+        True,
+        False,
+    ),
+    "KEITARO_API_KEY": ("Keitaro Admin API key, sent as the Api-Key header.", True, True),
+    "KEITARO_TIMEOUT": ("Seconds to wait for one Keitaro response (default 30).", False, False),
+    "KEITARO_READ_ONLY": ("true: hide and refuse every write tool.", False, False),
+    "KEITARO_TOOLSETS": ("Comma list of toolsets, or 'all' (default: the everyday set).", False, False),
+    "KEITARO_POSTBACK_KEY": ("Tracker postback key, for test_postback and conversion tools.", False, True),
+    "KEITARO_TIMEZONE": ("Tracker timezone (IANA) used to resolve report periods (default UTC).", False, False),
+    "KEITARO_MCP_TOKEN": ("Bearer token required from HTTP clients (streamable HTTP transport).", False, True),
+    "KEITARO_DEBUG": ("true: add error.stack to error envelopes.", False, False),
+}
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+class SettingsError(ValueError):
+    """A start-up option is malformed and cannot be worked around; the message is one line."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated configuration. `api_key` never appears in repr()."""
+
+    base_url: str | None = None
+    """`https://host/admin_api/v1`, `sandbox`, or None when unusable (see `config_problem`)."""
+    api_key: str = field(default="", repr=False)
+    timeout: float = 30.0
+    read_only: bool = False
+    toolsets: frozenset[str] = DEFAULT_TOOLSETS
+    postback_key: str = field(default="", repr=False)
+    timezone: str | None = None
+    mcp_token: str = field(default="", repr=False)
+    debug: bool = False
+    max_retries: int = 2
+    config_problem: str | None = None
+    """Why tool calls cannot reach a tracker (names the variable and what is expected), or None."""
+
+    @property
+    def is_sandbox(self) -> bool:
+        return self.base_url == SANDBOX_URL
+
+    @property
+    def tracker_root(self) -> str | None:
+        """The tracker's base URL without `/admin_api/v1` (where `/{postback_key}/postback` lives)."""
+        if self.base_url is None or self.is_sandbox:
+            return None
+        return self.base_url.removesuffix(ADMIN_API_PATH)
+
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret value that must never be shown (used by redaction)."""
+        return tuple(s for s in (self.api_key, self.postback_key, self.mcp_token) if s)
+
+
+def normalize_url(raw: str) -> str:
+    """Turn a tracker URL or bare domain into the Admin API base URL; raise ValueError when it cannot."""
+    value = raw.strip()
+    if not value:
+        raise ValueError("is empty")
+    if "://" not in value:
+        value = "https://" + value
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https"):
+        raise ValueError(f"has scheme {parts.scheme!r}; expected http or https")
+    if not parts.hostname:
+        raise ValueError("has no host name")
+    if parts.username or parts.password:
+        # Credentials in a URL end up in logs and envelopes; the key belongs in KEITARO_API_KEY.
+        raise ValueError("must not contain user:password@")
+    if parts.query or parts.fragment:
+        raise ValueError("must not contain ?query or #fragment")
+    try:
+        port = parts.port
+    except ValueError as exc:
+        raise ValueError("has an invalid port") from exc
+    host = parts.hostname
+    netloc = f"[{host}]" if ":" in host else host
+    if port is not None:
+        netloc += f":{port}"
+    path = parts.path.rstrip("/")
+    if not path.endswith(ADMIN_API_PATH):
+        path += ADMIN_API_PATH
+    return f"{parts.scheme}://{netloc}{path}"
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    raise SettingsError(f"{name}={env[name]!r} is not a boolean; use true or false")
+
+
+def _toolsets(raw: str | None) -> frozenset[str]:
+    if raw is None or not raw.strip():
+        return DEFAULT_TOOLSETS
+    names = {n.strip().lower() for n in raw.split(",") if n.strip()}
+    if "all" in names:
+        return ALL_TOOLSETS
+    if "default" in names:
+        names = (names - {"default"}) | DEFAULT_TOOLSETS
+    unknown = sorted(names - ALL_TOOLSETS)
+    if unknown:
+        allowed = ", ".join(sorted(ALL_TOOLSETS))
+        raise SettingsError(f"KEITARO_TOOLSETS has unknown toolset(s) {', '.join(unknown)}; allowed: all, {allowed}")
+    return frozenset(names)
+
+
+def _timeout(raw: str | None) -> float:
+    if raw is None or not raw.strip():
+        return 30.0
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"KEITARO_TIMEOUT={raw!r} is not a number of seconds") from None
+    if not 0 < value <= 600:
+        raise SettingsError(f"KEITARO_TIMEOUT={raw!r} must be between 0 and 600 seconds")
+    return value
+
+
+def _timezone(raw: str | None) -> str | None:
+    if raw is None or not raw.strip():
+        return None
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(raw.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"KEITARO_TIMEZONE={raw!r} is not an IANA timezone such as Europe/Berlin") from None
+    return raw.strip()
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate the environment. Raises SettingsError for options that stop start-up."""
+    env = os.environ if env is None else env
+    problems: list[str] = []
+    base_url: str | None = None
+    raw_url = env.get("KEITARO_URL", "").strip()
+    if not raw_url:
+        problems.append("KEITARO_URL is not set; expected the tracker URL (https://tracker.example.com) or 'sandbox'")
+    elif raw_url.lower() == SANDBOX_URL:
+        base_url = SANDBOX_URL
+    else:
+        try:
+            base_url = normalize_url(raw_url)
+        except ValueError as exc:
+            problems.append(f"KEITARO_URL {exc}; expected the tracker URL such as https://tracker.example.com")
+    api_key = env.get("KEITARO_API_KEY", "").strip()
+    if base_url == SANDBOX_URL:
+        from keitaro_mcp.sandbox_link import SANDBOX_KEYS
+
+        api_key = api_key or SANDBOX_KEYS[0]
+    elif not api_key:
+        problems.append("KEITARO_API_KEY is not set; expected the Admin API key from Maintenance > Users > API keys")
+    elif any(c.isspace() for c in api_key) or not api_key.isascii():
+        problems.append("KEITARO_API_KEY contains spaces or non-ASCII characters; paste the key exactly")
+    postback_key = env.get("KEITARO_POSTBACK_KEY", "").strip()
+    if base_url == SANDBOX_URL and not postback_key:
+        from keitaro_mcp.sandbox_link import SANDBOX_KEYS
+
+        postback_key = SANDBOX_KEYS[1]
+    return Settings(
+        base_url=base_url if not problems else None,
+        api_key=api_key,
+        timeout=_timeout(env.get("KEITARO_TIMEOUT")),
+        read_only=_flag(env, "KEITARO_READ_ONLY"),
+        toolsets=_toolsets(env.get("KEITARO_TOOLSETS")),
+        postback_key=postback_key,
+        timezone=_timezone(env.get("KEITARO_TIMEZONE")),
+        mcp_token=env.get("KEITARO_MCP_TOKEN", "").strip(),
+        debug=_flag(env, "KEITARO_DEBUG"),
+        config_problem="; ".join(problems) or None,
+    )

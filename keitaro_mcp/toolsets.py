@@ -1,0 +1,32 @@
+"""Toolsets: named groups of tools, fixed at start-up (the spec forbids tools/list varying per connection)."""
+
+from __future__ import annotations
+
+__all__ = ["ALL_TOOLSETS", "DEFAULT_TOOLSETS", "TOOLSET_DESCRIPTIONS"]
+
+TOOLSET_DESCRIPTIONS: dict[str, str] = {
+    "reports": "Reports, period comparison, exports and conversion debugging.",
+    "clicks": "Click log, click updates, cost updates and stats cleaning.",
+    "conversions": "Conversion log, conversions and postbacks sent to the tracker.",
+    "campaigns": "Campaigns: everyday reads and safe edits.",
+    "campaigns_admin": "Campaigns: create, clone, archive, restore, costs, S2S postbacks.",
+    "flows": "Flows (streams) of a campaign: reads and safe edits.",
+    "flows_admin": "Flows: create, archive, restore, search and the flow catalogues.",
+    "offers": "Offers: everyday reads and safe edits.",
+    "offers_admin": "Offers: create, clone, archive and local offer files.",
+    "landing_pages": "Landing pages and their files.",
+    "affiliate_networks": "Affiliate networks.",
+    "traffic_sources": "Traffic sources.",
+    "domains": "Domains.",
+    "groups": "Groups of campaigns, offers, landings and domains.",
+    "users": "Users and their access.",
+    "bot_list": "The tracker's IP bot list.",
+    "labels": "Report labels (white and black lists).",
+    "logs": "Tracker logs: system, traffic, postbacks, SSL, sent postbacks.",
+    "integrations": "Third-party integrations: Facebook, AVScan, IMKLO.",
+}
+
+ALL_TOOLSETS: frozenset[str] = frozenset(TOOLSET_DESCRIPTIONS)
+
+# The everyday job: questions about performance, and small safe edits on campaigns, flows and offers.
+DEFAULT_TOOLSETS: frozenset[str] = frozenset({"reports", "clicks", "conversions", "campaigns", "flows", "offers"})
