@@ -135,7 +135,7 @@ class PeriodArgs(BaseModel):
             ZoneInfo(value.strip())
         except (ZoneInfoNotFoundError, ValueError):
             raise PydanticCustomError(
-                "timezone", "unknown timezone {tz!r}; use an IANA name such as UTC, Europe/Berlin", {"tz": value}
+                "timezone", "unknown timezone {tz}; use an IANA name such as UTC, Europe/Berlin", {"tz": repr(value)}
             ) from None
         return value.strip()
 
