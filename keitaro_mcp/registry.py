@@ -104,7 +104,7 @@ class Operation:
             read_only_hint=self.read_only,
             destructive_hint=self.destructive,
             idempotent_hint=self.idempotent,
-            open_world_hint=True,
+            # openWorldHint is left out: its default (true) is right for every tool, and it costs tokens.
         )
 
     @cached_property

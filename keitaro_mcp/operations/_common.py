@@ -37,7 +37,7 @@ class NoParams(Params):
 
 
 def _id(what: str, finder: str) -> object:
-    return Field(ge=1, le=2_147_483_647, description=f"{what} ID. Find it with {finder}.")
+    return Field(ge=1, description=f"{what} ID ({finder}).")
 
 
 CampaignId = Annotated[int, _id("Campaign", "list_campaigns")]
@@ -50,7 +50,7 @@ DomainId = Annotated[int, _id("Domain", "list_domains")]
 GroupId = Annotated[int, _id("Group", "list_groups")]
 UserId = Annotated[int, _id("User", "list_users")]
 
-Offset = Annotated[int, Field(ge=0, le=10_000_000, description="Rows to skip.")]
+Offset = Annotated[int, Field(ge=0, description="Rows to skip.")]
 Limit = Annotated[int, Field(ge=1, le=10_000, description="Most rows to return.")]
 
 EntityState = Literal["active", "disabled"]

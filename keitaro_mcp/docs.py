@@ -1,0 +1,128 @@
+"""README tables generated from the registry (a test fails when the README is stale).
+
+    python -m keitaro_mcp.docs          rewrite the generated blocks of README.md in place
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+from keitaro_mcp.operations import OPERATIONS
+from keitaro_mcp.registry import Operation
+from keitaro_mcp.settings import ENV_VARS
+from keitaro_mcp.toolsets import DEFAULT_TOOLSETS, TOOLSET_DESCRIPTIONS
+
+__all__ = ["N8N_RESOURCES", "N8N_UNSUPPORTED", "render_blocks", "update_readme"]
+
+# The n8n node's resources: id -> label in the node's UI.
+N8N_RESOURCES: dict[str, str] = {
+    "campaign": "Кампания (campaign)",
+    "stream": "Поток (stream)",
+    "landing": "Лендинг (landing)",
+    "offer": "Оффер (offer)",
+    "click": "Клик (click)",
+    "conversion": "Конверсия (conversion)",
+    "postback": "Постбэк (postback)",
+    "stats": "Статистика (stats)",
+    "user": "Пользователь (user)",
+    "source": "Источник (source)",
+    "group": "Группа (group)",
+    "domain": "Домен (domain)",
+    "bot": "Бот (bot)",
+    "blacklist": "Блэклист (blacklist)",
+    "filter": "Фильтр (filter)",
+    "log": "Лог (log)",
+    "settings": "Настройки (settings)",
+    "affiliate_network": "Партнёрская сеть (affiliate_network)",
+    "integration": "Интеграция (integration)",
+}
+
+# n8n operations with no tool, and why (Keitaro has no mechanism for them).
+N8N_UNSUPPORTED: list[tuple[str, str, str]] = [
+    (
+        "settings",
+        "get / update",
+        "Not offered: Keitaro's Admin API has no settings endpoint (GET /settings is unconfirmed and undocumented).",
+    ),
+]
+
+_BLOCK = re.compile(r"(<!-- generated:(\w+) -->\n).*?(<!-- /generated:\2 -->)", re.S)
+
+
+def _access(op: Operation) -> str:
+    if op.read_only:
+        return "read"
+    return "write, destructive" if op.destructive else "write"
+
+
+def _tools_table(ops: tuple[Operation, ...]) -> str:
+    lines = ["| tool | toolset | access | what it does |", "|---|---|---|---|"]
+    for op in ops:
+        star = " *" if op.toolset in DEFAULT_TOOLSETS else ""
+        first = op.description.split("\n")[0].replace("|", "\\|")
+        lines.append(f"| `{op.name}` | {op.toolset}{star} | {_access(op)} | {first} |")
+    return "\n".join(lines)
+
+
+def _toolsets_table() -> str:
+    lines = ["| toolset | default | tools | contents |", "|---|---|---|---|"]
+    for name, text in TOOLSET_DESCRIPTIONS.items():
+        count = sum(1 for op in OPERATIONS if op.toolset == name)
+        lines.append(f"| `{name}` | {'yes' if name in DEFAULT_TOOLSETS else ''} | {count} | {text} |")
+    return "\n".join(lines)
+
+
+def _n8n_table(ops: tuple[Operation, ...]) -> str:
+    lines = ["| n8n resource | operation | tool | Keitaro mechanism |", "|---|---|---|---|"]
+    order = {r: i for i, r in enumerate(N8N_RESOURCES)}
+    for op in sorted(ops, key=lambda o: (order.get(o.resource, 99), o.operation, o.name)):
+        label = N8N_RESOURCES.get(op.resource, op.resource)
+        mechanism = "composed: " + ", ".join(_handler_note(op)) if op.handler else f"`{op.method} {op.path}`"
+        lines.append(f"| {label} | `{op.operation}` | `{op.name}` | {mechanism} |")
+    for resource, operation, why in N8N_UNSUPPORTED:
+        lines.append(f"| {N8N_RESOURCES[resource]} | `{operation}` | — | {why} |")
+    return "\n".join(lines)
+
+
+def _handler_note(op: Operation) -> list[str]:
+    doc = (op.handler.__doc__ or "").strip() if op.handler else ""
+    return [doc.split("\n")[0].rstrip(".")] if doc else [f"{op.method} {op.path}"]
+
+
+def _env_table() -> str:
+    lines = ["| variable | required | secret | meaning |", "|---|---|---|---|"]
+    for name, (text, required, secret) in ENV_VARS.items():
+        lines.append(f"| `{name}` | {'yes' if required else ''} | {'yes' if secret else ''} | {text} |")
+    return "\n".join(lines)
+
+
+def render_blocks() -> dict[str, str]:
+    """The content of each generated README block, by block name."""
+    return {
+        "tools": _tools_table(OPERATIONS),
+        "toolsets": _toolsets_table(),
+        "n8n": _n8n_table(OPERATIONS),
+        "env": _env_table(),
+    }
+
+
+def update_readme(text: str) -> str:
+    """README text with every generated block rewritten from the registry."""
+    blocks = render_blocks()
+
+    def replace(match: re.Match[str]) -> str:
+        return f"{match.group(1)}{blocks[match.group(2)]}\n{match.group(3)}"
+
+    return _BLOCK.sub(replace, text)
+
+
+def main() -> int:
+    path = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("README.md")
+    path.write_text(update_readme(path.read_text(encoding="utf-8")), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

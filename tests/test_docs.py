@@ -1,0 +1,44 @@
+"""The README's generated tables and server.json follow the registry and the settings."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from keitaro_mcp import __version__
+from keitaro_mcp.docs import update_readme
+from keitaro_mcp.settings import ENV_VARS
+
+ROOT = Path(__file__).parent.parent
+
+
+def test_readme_tables_are_current() -> None:
+    path = ROOT / "README.md"
+    text = path.read_text(encoding="utf-8")
+    fresh = update_readme(text)
+    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
+        path.write_text(fresh, encoding="utf-8")
+        text = fresh
+    assert text == fresh, "README tables are stale: run python -m keitaro_mcp.docs"
+
+
+def test_readme_mentions_every_env_var_and_the_two_commands() -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name in ENV_VARS:
+        assert f"`{name}`" in text
+    assert ".venv/bin/keitaro-mcp demo" in text
+    assert ".venv/bin/pytest" in text
+
+
+def test_server_json_env_matches_settings() -> None:
+    doc = json.loads((ROOT / "server.json").read_text(encoding="utf-8"))
+    (package,) = doc["packages"]
+    assert doc["version"] == package["version"] == __version__
+    declared = {e["name"]: e for e in package["environmentVariables"]}
+    assert list(declared) == list(ENV_VARS)
+    for name, (_, required, secret) in ENV_VARS.items():
+        assert declared[name]["isRequired"] is required, name
+        assert declared[name].get("isSecret", False) is secret, name
+    assert package["transport"] == {"type": "stdio"}
+    assert package["identifier"] == "keitaro-mcp" and package["runtimeHint"] == "uvx"

@@ -1,0 +1,128 @@
+"""Invariants over every operation, and one schema+annotations snapshot per tool (UPDATE_SNAPSHOTS=1 rewrites)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mcp.shared.tool_name_validation import validate_tool_name
+
+from keitaro_mcp.operations import OPERATIONS
+from keitaro_mcp.registry import Operation, select_operations
+from keitaro_mcp.toolsets import ALL_TOOLSETS, DEFAULT_TOOLSETS
+
+SNAPSHOTS = Path(__file__).parent / "snapshots" / "tools"
+UPDATE = os.environ.get("UPDATE_SNAPSHOTS") == "1"
+IDS = [op.name for op in OPERATIONS]
+
+
+def test_tool_names_are_unique_and_valid() -> None:
+    names = [op.name for op in OPERATIONS]
+    assert len(names) == len(set(names))
+    for name in names:
+        assert validate_tool_name(name).is_valid, name
+        assert re.fullmatch(r"[a-z]+(_[a-z0-9]+)+", name), f"{name}: verb_resource snake_case"
+
+
+def test_n8n_ids_are_camel_case() -> None:
+    for op in OPERATIONS:
+        assert re.fullmatch(r"[a-z][a-z_]*", op.resource), op.name
+        assert re.fullmatch(r"[a-z][a-zA-Z]*", op.operation), op.name
+
+
+@pytest.mark.parametrize("op", OPERATIONS, ids=IDS)
+def test_entry_is_complete(op: Operation) -> None:
+    assert op.description and len(op.description) <= 300, "a short description, from the params docstring"
+    assert op.title and op.title[0].isupper()
+    assert op.toolset in ALL_TOOLSETS
+    # Flags are explicit booleans and coherent.
+    assert isinstance(op.read_only, bool) and isinstance(op.destructive, bool) and isinstance(op.idempotent, bool)
+    if op.read_only:
+        assert op.idempotent and not op.destructive
+    for name in op.path_fields:
+        assert name in op.params.model_fields, f"{op.name}: path placeholder {name} is not a field"
+        assert name.endswith("_id") or name in ("log_type",), f"{op.name}: id arguments name their resource"
+    if op.method == "GET":
+        assert op.read_only, f"{op.name}: GET is a read"
+
+
+@pytest.mark.parametrize("op", OPERATIONS, ids=IDS)
+def test_input_schema_is_portable(op: Operation) -> None:
+    schema = op.tool.input_schema
+    text = json.dumps(schema)
+    assert schema["type"] == "object" and schema["additionalProperties"] is False
+    assert "$ref" not in text and "$defs" not in text
+    assert '"title"' not in text.replace('"title": {', "")  # property named "title" is fine, pydantic titles not
+    for combinator in ("anyOf", "oneOf", "allOf"):
+        assert combinator not in schema, "no top-level combinators"
+    for name, prop in schema["properties"].items():
+        assert "description" in prop or "enum" in prop or "type" in prop or "anyOf" in prop, name
+
+
+@pytest.mark.parametrize("op", OPERATIONS, ids=IDS)
+def test_annotations_are_declared(op: Operation) -> None:
+    ann = op.tool.annotations
+    assert ann is not None
+    assert ann.read_only_hint is op.read_only
+    assert ann.destructive_hint is op.destructive
+    assert ann.idempotent_hint is op.idempotent
+
+
+def test_keitaro_reads_with_post_are_read_only() -> None:
+    by_path = {(op.method, op.path): op for op in OPERATIONS}
+    for method, path in [("POST", "/report/build"), ("POST", "/clicks/log"), ("POST", "/conversions/log")]:
+        op = by_path.get((method, path))
+        if op is not None:
+            assert op.read_only, f"{method} {path} is a read"
+    for op in OPERATIONS:
+        if op.method == "DELETE":
+            assert op.destructive, f"{op.name}: DELETE archives or deletes"
+        if op.path.endswith("/clicks/clean"):
+            assert op.destructive and "confirm" in op.params.model_fields
+
+
+def test_read_only_mode_keeps_only_reads() -> None:
+    ops = select_operations(OPERATIONS, ALL_TOOLSETS, read_only=True)
+    assert ops and all(op.read_only for op in ops)
+    assert {op.name for op in ops} == {op.name for op in OPERATIONS if op.read_only}
+
+
+def test_default_toolsets_are_small() -> None:
+    default = select_operations(OPERATIONS, DEFAULT_TOOLSETS, read_only=False)
+    assert 0 < len(default) <= 25
+
+
+def _snapshot(op: Operation) -> dict[str, Any]:
+    return op.tool.model_dump(by_alias=True, exclude_none=True, mode="json") | {
+        "x-keitaro": {
+            "method": op.method,
+            "path": op.path,
+            "toolset": op.toolset,
+            "n8n": f"{op.resource}/{op.operation}",
+        }
+    }
+
+
+@pytest.mark.parametrize("op", OPERATIONS, ids=IDS)
+def test_schema_snapshot(op: Operation) -> None:
+    path = SNAPSHOTS / f"{op.name}.json"
+    current = json.dumps(_snapshot(op), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    if UPDATE:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(current, encoding="utf-8")
+    assert path.exists(), f"no snapshot for {op.name}: run UPDATE_SNAPSHOTS=1 pytest tests/test_registry.py"
+    assert path.read_text(encoding="utf-8") == current, f"{op.name} changed: review, then UPDATE_SNAPSHOTS=1"
+
+
+def test_no_stale_snapshots() -> None:
+    names = {p.stem for p in SNAPSHOTS.glob("*.json")}
+    stale = names - set(IDS)
+    if UPDATE:
+        for name in stale:
+            (SNAPSHOTS / f"{name}.json").unlink()
+        stale = set()
+    assert not stale, f"snapshots of removed tools: {sorted(stale)}"

@@ -1,0 +1,94 @@
+"""The MCP server over the SDK's in-memory client: listing, read-only mode, toolsets, bad input, config errors."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from mcp import Client, MCPError
+from mcp.types import INVALID_PARAMS
+
+from keitaro_mcp.server import build_server
+from keitaro_mcp.settings import load_settings
+from tests.conftest import make_settings
+
+pytestmark = pytest.mark.anyio
+
+
+def never(request: httpx.Request) -> httpx.Response:
+    raise AssertionError(f"no request may reach the tracker: {request.method} {request.url}")
+
+
+@pytest.fixture(params=["auto", "legacy"])
+def mode(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+async def test_tools_carry_schema_and_annotations(mode: str) -> None:
+    server = build_server(make_settings(), transport=httpx.MockTransport(never))
+    async with Client(server, mode=mode) as client:  # type: ignore[arg-type]
+        tools = {t.name: t for t in (await client.list_tools()).tools}
+    tool = tools["get_campaign"]
+    assert tool.input_schema["required"] == ["campaign_id"]
+    assert tool.input_schema["additionalProperties"] is False
+    assert tool.annotations is not None and tool.annotations.read_only_hint is True
+    assert tools["archive_campaign"].annotations.destructive_hint is True  # type: ignore[union-attr]
+
+
+async def test_read_only_hides_and_refuses_writes() -> None:
+    server = build_server(make_settings(KEITARO_READ_ONLY="true"), transport=httpx.MockTransport(never))
+    async with Client(server) as client:
+        names = {t.name for t in (await client.list_tools()).tools}
+        assert "get_campaign" in names and "update_campaign" not in names
+        result = await client.call_tool("update_campaign", {"campaign_id": 1, "name": "x"})
+    assert result.is_error
+    envelope = result.structured_content
+    assert envelope is not None and envelope["error"]["kind"] == "read_only"
+
+
+async def test_unknown_tool_is_a_protocol_error() -> None:
+    server = build_server(make_settings(), transport=httpx.MockTransport(never))
+    async with Client(server) as client:
+        with pytest.raises(MCPError) as info:
+            await client.call_tool("drop_database", {})
+    assert info.value.error.code == INVALID_PARAMS
+
+
+async def test_tool_of_a_disabled_toolset_says_how_to_enable_it() -> None:
+    server = build_server(make_settings(KEITARO_TOOLSETS="reports"), transport=httpx.MockTransport(never))
+    async with Client(server) as client:
+        with pytest.raises(MCPError) as info:
+            await client.call_tool("get_campaign", {"campaign_id": 1})
+    assert "KEITARO_TOOLSETS" in info.value.error.message
+
+
+@pytest.mark.parametrize(
+    ("arguments", "fragments"),
+    [
+        ({}, ["campaign_id: required"]),
+        ({"campaign_id": "seven"}, ["campaign_id", "valid integer"]),
+        ({"campaign_id": 0}, ["campaign_id", "greater than or equal to 1"]),
+        ({"campaign_id": 1, "nme": "x"}, ["nme: unknown field; allowed:", "name"]),
+        ({"campaign_id": 1, "state": "paused"}, ["state", "'active' or 'disabled'"]),
+    ],
+)
+async def test_bad_input_names_the_field_and_sends_nothing(arguments: dict[str, object], fragments: list[str]) -> None:
+    server = build_server(make_settings(), transport=httpx.MockTransport(never))
+    async with Client(server) as client:
+        result = await client.call_tool("update_campaign", arguments)
+    assert result.is_error
+    envelope = result.structured_content
+    assert envelope is not None
+    assert envelope["error"]["kind"] == "invalid_arguments"
+    for fragment in fragments:
+        assert fragment in envelope["error"]["message"]
+
+
+async def test_missing_configuration_answers_config_errors() -> None:
+    server = build_server(load_settings({"KEITARO_TOOLSETS": "all"}), transport=httpx.MockTransport(never))
+    async with Client(server) as client:
+        tools = (await client.list_tools()).tools
+        assert tools, "tools are listed without credentials"
+        result = await client.call_tool("list_campaigns", {})
+    envelope = result.structured_content
+    assert result.is_error and envelope is not None
+    assert envelope["error"]["kind"] == "config" and "KEITARO_URL" in envelope["error"]["message"]
