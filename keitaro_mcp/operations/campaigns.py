@@ -73,23 +73,20 @@ class GetCampaign(Params):
 
 class _CampaignFields(Params):
     type: RotationType | None = None
-    """Flow rotation: position (first matching flow) or weight (split by weights)."""
+    """Flow rotation: first matching flow, or split by weight."""
     state: Literal["active", "disabled"] | None = None
     cost_type: CostModel | None = None
-    """CPC per click, CPUC per unique click, CPM per 1000 clicks."""
     cost_value: float | None = Field(default=None, ge=0)
     cost_currency: Currency | None = None
     cost_auto: bool | None = None
-    """Take the cost from the click's cost parameter."""
+    """Cost from the click's cost parameter."""
     group_id: GroupId | None = None
     traffic_source_id: int | None = Field(default=None, ge=1)
-    """Traffic source ID (list_traffic_sources)."""
     domain_id: int | None = Field(default=None, ge=1)
-    """Domain ID (list_domains)."""
     bind_visitors: BindVisitors | None = None
-    """Bind returning visitors: '' off, s flow, sl flow+landing, slo flow+landing+offer."""
+    """Bind visitors to s=flow, sl=+landing, slo=+offer; '' off."""
     cookies_ttl: int | None = Field(default=None, ge=1, le=8760)
-    """Hours until a visitor counts as unique again."""
+    """Hours until unique again."""
     uniqueness_method: UniquenessMethod | None = None
     notes: str | None = None
 
@@ -119,12 +116,10 @@ class _HasCampaignId(Params):
 
 
 class UpdateCampaign(_CampaignFields, _HasCampaignId):
-    """Change campaign settings. Only the fields you pass are sent. S2S postbacks: the *_campaign_postback tools."""
+    """Change campaign settings; only the fields given are sent."""
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
     alias: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,64}$")
-    parameters: dict[str, ParameterSpec] | None = None
-    """Tracking parameters by key; replaces the whole set."""
 
 
 def _update_body(args: Any) -> RequestParts:

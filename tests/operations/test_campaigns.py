@@ -1,0 +1,158 @@
+"""Wire tests for the campaign tools against the sandbox tracker: method, path, body, envelope, and the effect."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import Kt
+
+pytestmark = pytest.mark.anyio
+
+
+async def new_campaign(kt: Kt, name: str) -> int:
+    envelope = await kt.ok("create_campaign", {"name": name, "alias": None, "cost_type": "CPC", "cost_value": 0.05})
+    campaign_id = envelope["data"]["id"]
+    assert isinstance(campaign_id, int)
+    return campaign_id
+
+
+async def test_list_campaigns_pages_with_offset_and_limit(kt: Kt) -> None:
+    everything = await kt.ok("list_campaigns")
+    assert kt.wire.last.method == "GET" and kt.wire.last.path == "/campaigns" and kt.wire.last.query == {}
+    assert everything["resource"] == "campaign" and everything["operation"] == "getAll"
+    assert everything["count"] == len(everything["data"]) >= 20
+    page = await kt.ok("list_campaigns", {"offset": 2, "limit": 3})
+    assert kt.wire.last.query == {"offset": "2", "limit": "3"}
+    assert [c["id"] for c in page["data"]] == [c["id"] for c in everything["data"][2:5]]
+
+
+async def test_get_campaign(kt: Kt) -> None:
+    first = (await kt.ok("list_campaigns", {"limit": 1}))["data"][0]
+    envelope = await kt.ok("get_campaign", {"campaign_id": first["id"]})
+    assert kt.wire.last.method == "GET" and kt.wire.last.path == f"/campaigns/{first['id']}"
+    assert envelope["operation"] == "get" and envelope["data"]["id"] == first["id"]
+    assert envelope["request"]["headers"]["Api-Key"] == "***"
+
+
+async def test_create_campaign_generates_an_alias_and_sends_group_id_as_string(kt: Kt) -> None:
+    envelope = await kt.ok("create_campaign", {"name": "Wire create", "group_id": 3, "state": "disabled"})
+    body = kt.wire.last.body
+    assert kt.wire.last.method == "POST" and kt.wire.last.path == "/campaigns"
+    assert body["name"] == "Wire create" and body["group_id"] == "3" and body["state"] == "disabled"
+    assert len(body["alias"]) == 8 and body["alias"].isalnum()
+    assert envelope["operation"] == "create" and envelope["data"]["alias"] == body["alias"]
+    assert envelope["data"]["token"], "a campaign read carries its Click API token"
+
+
+async def test_create_campaign_with_taken_alias_is_a_validation_error(kt: Kt) -> None:
+    first = await kt.ok("create_campaign", {"name": "Alias owner", "alias": "taken-alias-1"})
+    assert first["data"]["alias"] == "taken-alias-1"
+    again = await kt.call("create_campaign", {"name": "Alias thief", "alias": "taken-alias-1"})
+    assert again["error"]["kind"] == "validation" and "alias" in again["error"]["message"]
+
+
+async def test_update_campaign_sends_only_given_fields(kt: Kt) -> None:
+    campaign_id = await new_campaign(kt, "Before rename")
+    envelope = await kt.ok("update_campaign", {"campaign_id": campaign_id, "name": "After rename", "cost_value": 0.2})
+    assert kt.wire.last.method == "PUT" and kt.wire.last.path == f"/campaigns/{campaign_id}"
+    assert kt.wire.last.body == {"name": "After rename", "cost_value": 0.2}
+    assert envelope["data"]["name"] == "After rename"
+    again = await kt.ok("get_campaign", {"campaign_id": campaign_id})
+    assert again["data"]["cost_type"] == "CPC", "fields not sent stay as they were"
+
+
+async def test_disable_and_enable(kt: Kt) -> None:
+    campaign_id = await new_campaign(kt, "Toggle")
+    off = await kt.ok("disable_campaign", {"campaign_id": campaign_id})
+    assert kt.wire.last.method == "POST" and kt.wire.last.path == f"/campaigns/{campaign_id}/disable"
+    assert off["operation"] == "disable" and off["data"]["state"] == "disabled"
+    on = await kt.ok("enable_campaign", {"campaign_id": campaign_id})
+    assert kt.wire.last.path == f"/campaigns/{campaign_id}/enable" and on["data"]["state"] == "active"
+
+
+async def test_archive_list_deleted_and_restore(kt: Kt) -> None:
+    campaign_id = await new_campaign(kt, "To archive")
+    archived = await kt.ok("archive_campaign", {"campaign_id": campaign_id})
+    assert kt.wire.last.method == "DELETE" and kt.wire.last.path == f"/campaigns/{campaign_id}"
+    assert archived["operation"] == "delete"
+    gone = await kt.call("get_campaign", {"campaign_id": campaign_id})
+    assert gone["error"]["kind"] == "not_found"
+    write = await kt.call("update_campaign", {"campaign_id": campaign_id, "name": "x"})
+    assert write["error"]["kind"] == "not_found", "a write on an archived entity is not a success"
+    deleted = await kt.ok("list_deleted_campaigns")
+    assert kt.wire.last.path == "/campaigns/deleted"
+    assert campaign_id in [c["id"] for c in deleted["data"]]
+    await kt.ok("restore_campaign", {"campaign_id": campaign_id})
+    assert kt.wire.last.method == "POST" and kt.wire.last.path == f"/campaigns/{campaign_id}/restore"
+    back = await kt.ok("get_campaign", {"campaign_id": campaign_id})
+    assert back["data"]["state"] == "active"
+
+
+async def test_clone_campaign_names_the_copy(kt: Kt) -> None:
+    campaign_id = await new_campaign(kt, "Original")
+    clone = await kt.ok("clone_campaign", {"campaign_id": campaign_id})
+    assert kt.wire.last.method == "POST" and kt.wire.last.path == f"/campaigns/{campaign_id}/clone"
+    assert clone["operation"] == "clone"
+    data = clone["data"]
+    copy = data[0] if isinstance(data, list) else data
+    assert copy["name"] == "Copy of Original" and copy["id"] != campaign_id
+
+
+async def test_list_campaign_flows(kt: Kt) -> None:
+    first = (await kt.ok("list_campaigns", {"limit": 1}))["data"][0]
+    flows = await kt.ok("list_campaign_flows", {"campaign_id": first["id"]})
+    assert kt.wire.last.method == "GET" and kt.wire.last.path == f"/campaigns/{first['id']}/streams"
+    assert flows["resource"] == "stream" and flows["operation"] == "getAll"
+    assert flows["count"] >= 1 and all(f["campaign_id"] == first["id"] for f in flows["data"])
+
+
+async def test_update_campaign_costs_changes_what_reports_show(kt: Kt, sandbox: object) -> None:
+    first = (await kt.ok("list_campaigns", {"limit": 1}))["data"][0]
+    args = {
+        "campaign_id": first["id"],
+        "start_date": "2000-01-01 00:00",
+        "end_date": "2000-01-02 00:00",
+        "cost": 12.5,
+        "currency": "USD",
+    }
+    envelope = await kt.ok("update_campaign_costs", args)
+    assert kt.wire.last.method == "POST" and kt.wire.last.path == f"/campaigns/{first['id']}/update_costs"
+    assert kt.wire.last.body == {
+        "start_date": "2000-01-01 00:00",
+        "end_date": "2000-01-02 00:00",
+        "cost": 12.5,
+        "currency": "USD",
+        "timezone": "UTC",
+    }
+    assert envelope["operation"] == "updateCosts"
+
+
+async def test_clean_campaign_archive_needs_confirmation(kt: Kt) -> None:
+    before = len(kt.wire.sent)
+    refused = await kt.call("clean_campaign_archive", {})
+    assert refused["error"]["kind"] == "invalid_arguments" and "confirm" in refused["error"]["message"]
+    assert len(kt.wire.sent) == before
+    campaign_id = await new_campaign(kt, "Doomed")
+    await kt.ok("archive_campaign", {"campaign_id": campaign_id})
+    await kt.ok("clean_campaign_archive", {"confirm": True})
+    assert kt.wire.last.method == "POST" and kt.wire.last.path == "/campaigns/clean_archive"
+    deleted = await kt.ok("list_deleted_campaigns")
+    assert campaign_id not in [c["id"] for c in deleted["data"]]
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments"),
+    [
+        ("get_campaign", {"campaign_id": -1}),
+        ("get_campaign", {"campaign_id": "abc"}),
+        ("create_campaign", {"alias": "no-name"}),
+        ("create_campaign", {"name": "x", "alias": "bad alias!"}),
+        ("update_campaign", {"campaign_id": 1, "cost_type": "CPA+"}),
+        ("update_campaign_costs", {"campaign_id": 1, "start_date": "yesterday", "end_date": "x", "cost": 1}),
+        ("list_campaigns", {"limit": 0}),
+    ],
+)
+async def test_bad_input_sends_nothing(kt: Kt, tool: str, arguments: dict[str, object]) -> None:
+    envelope = await kt.call(tool, arguments)
+    assert envelope["error"]["kind"] == "invalid_arguments"
+    assert not kt.wire.sent
