@@ -1,9 +1,104 @@
-"""Operations of this resource (being ported; filled in by its owner)."""
+"""The tracker's own IP bot list (Maintenance > Settings > Bots): read, replace, clear, add, exclude."""
 
 from __future__ import annotations
 
-from keitaro_mcp.registry import Operation
+import ipaddress
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, Field
+
+from keitaro_mcp.operations._common import Params
+from keitaro_mcp.registry import Operation, RequestParts, Shaped
 
 __all__ = ["OPERATIONS"]
 
-OPERATIONS: tuple[Operation, ...] = ()
+
+def _ip_or_cidr(value: str) -> str:
+    # Keitaro's docs: "You can write IPs and CIDR. Other formats are not supported." (no a-b ranges).
+    value = value.strip()
+    try:
+        if "/" in value:
+            ipaddress.ip_network(value, strict=False)
+        else:
+            ipaddress.ip_address(value)
+    except ValueError:
+        raise ValueError("not an IPv4/IPv6 address or CIDR network") from None
+    return value
+
+
+BotIps = Annotated[
+    list[Annotated[str, AfterValidator(_ip_or_cidr)]],
+    Field(min_length=1, description="IPs or CIDR networks, e.g. 1.2.3.4, 10.0.0.0/8."),
+]
+
+
+def _value_body(args: Any) -> RequestParts:
+    # Keitaro takes the list as one string, one entry per line.
+    return RequestParts(body={"value": "\n".join(dict.fromkeys(args.ips))})
+
+
+def _entries(data: Any, args: Any) -> Shaped:
+    # GET /botlist answers {"value": "<entries separated by newlines or spaces>"}: a list counts.
+    if isinstance(data, dict) and isinstance(data.get("value"), str):
+        return Shaped(data["value"].split())
+    return Shaped(data)
+
+
+class GetBotList(Params):
+    """Get the tracker's custom bot IP list (IPs and CIDR networks)."""
+
+
+class ReplaceBotList(Params):
+    """Replace the whole bot IP list; entries not given are removed."""
+
+    ips: BotIps
+    confirm: Literal[True] = Field(exclude=True)
+
+
+class ClearBotList(Params):
+    """Remove every entry from the bot IP list."""
+
+    confirm: Literal[True] = Field(exclude=True)
+
+
+class AddBotListIps(Params):
+    """Add IPs or networks to the bot list."""
+
+    ips: BotIps
+
+
+class ExcludeBotListIps(Params):
+    """Remove IPs or networks from the bot list."""
+
+    ips: BotIps
+
+
+def _bot(
+    name: str,
+    operation: str,
+    method: Literal["GET", "POST", "PUT", "DELETE"],
+    path: str,
+    params: type[Params],
+    title: str,
+    *,
+    read_only: bool = False,
+    destructive: bool = False,
+    **extra: Any,
+) -> Operation:
+    # Every bot list call leaves the same list when repeated: all idempotent.
+    return Operation(
+        name=name, resource="bot", operation=operation, method=method, path=path, params=params,
+        toolset="bot_list", read_only=read_only, destructive=destructive, idempotent=True, title=title, **extra,
+    )  # fmt: skip
+
+
+OPERATIONS = (
+    _bot("get_bot_list", "get", "GET", "/botlist", GetBotList, "Get bot list", read_only=True, shape=_entries),
+    _bot("add_bot_list_ips", "add", "POST", "/botlist/add", AddBotListIps, "Add IPs to bot list",
+         build=_value_body),
+    _bot("exclude_bot_list_ips", "exclude", "POST", "/botlist/exclude", ExcludeBotListIps,
+         "Remove IPs from bot list", destructive=True, build=_value_body),
+    _bot("replace_bot_list", "replace", "PUT", "/botlist", ReplaceBotList, "Replace bot list", destructive=True,
+         build=_value_body),
+    _bot("clear_bot_list", "clear", "DELETE", "/botlist", ClearBotList, "Clear bot list", destructive=True),
+)  # fmt: skip

@@ -1,9 +1,116 @@
-"""Operations of this resource (being ported; filled in by its owner)."""
+"""Domains: list, read, create, edit, archive/restore, DNS/SSL re-check."""
 
 from __future__ import annotations
 
-from keitaro_mcp.registry import Operation
+from typing import Any, Literal
+
+from pydantic import Field
+
+from keitaro_mcp.operations._common import DomainId, Params
+from keitaro_mcp.registry import Operation, Shaped
 
 __all__ = ["OPERATIONS"]
 
-OPERATIONS: tuple[Operation, ...] = ()
+
+class ListDomains(Params):
+    """List domains (state, SSL, DNS status). Archived ones: list_deleted_domains."""
+
+
+class GetDomain(Params):
+    """Get one domain."""
+
+    domain_id: DomainId
+
+
+class _DomainFields(Params):
+    default_campaign_id: int | None = Field(default=None, ge=0)
+    """Campaign on the domain root; 0 for none."""
+    catch_not_found: bool | None = None
+    """Unknown paths go to the default campaign."""
+    notes: str | None = None
+    ssl_redirect: bool | None = None
+    """Force HTTP to HTTPS."""
+
+
+class CreateDomain(_DomainFields):
+    """Add a domain (point its DNS to the tracker first)."""
+
+    name: str = Field(min_length=1)
+    """Host name, e.g. go.example.com."""
+    allow_indexing: bool | None = None
+
+
+def _single(data: Any, args: Any) -> Shaped:
+    # The spec declares POST /domains as array<Domain>; one created domain comes back as the object itself.
+    if isinstance(data, list) and len(data) == 1:
+        return Shaped(data[0])
+    return Shaped(data)
+
+
+class UpdateDomain(_DomainFields):
+    """Change domain settings; only given fields are sent."""
+
+    domain_id: DomainId
+    name: str | None = None
+    is_ssl: bool | None = None
+    """Serve campaigns over HTTPS."""
+
+
+class ArchiveDomain(Params):
+    """Archive a domain (Keitaro's delete); restore_domain undoes it."""
+
+    domain_id: DomainId
+
+
+class RestoreDomain(Params):
+    """Restore an archived domain (ids: list_deleted_domains)."""
+
+    domain_id: DomainId
+
+
+class CheckDomain(Params):
+    """Re-check a domain's DNS and SSL status now."""
+
+    domain_id: DomainId
+
+
+class ListDeletedDomains(Params):
+    """List archived domains."""
+
+
+def _domain(
+    name: str,
+    operation: str,
+    method: Literal["GET", "POST", "PUT", "DELETE"],
+    path: str,
+    params: type[Params],
+    title: str,
+    *,
+    read_only: bool = False,
+    destructive: bool = False,
+    idempotent: bool = False,
+    **extra: Any,
+) -> Operation:
+    return Operation(
+        name=name, resource="domain", operation=operation, method=method, path=path, params=params,
+        toolset="domains", read_only=read_only, destructive=destructive, idempotent=idempotent or read_only,
+        title=title, **extra,
+    )  # fmt: skip
+
+
+OPERATIONS = (
+    _domain("list_domains", "getAll", "GET", "/domains", ListDomains, "List domains", read_only=True),
+    _domain("get_domain", "get", "GET", "/domains/{domain_id}", GetDomain, "Get domain", read_only=True),
+    _domain("create_domain", "create", "POST", "/domains", CreateDomain, "Create domain", shape=_single),
+    _domain("update_domain", "update", "PUT", "/domains/{domain_id}", UpdateDomain, "Update domain",
+            idempotent=True),
+    _domain("archive_domain", "delete", "DELETE", "/domains/{domain_id}", ArchiveDomain, "Archive domain",
+            destructive=True, idempotent=True),
+    _domain("restore_domain", "restore", "POST", "/domains/{domain_id}/restore", RestoreDomain, "Restore domain",
+            idempotent=True),
+    # "Update Domain Status" in the spec: it re-runs the checks and stores the result, so not a read.
+    _domain("check_domain", "check", "POST", "/domains/{domain_id}/check", CheckDomain, "Check domain",
+            idempotent=True),
+    _domain("list_deleted_domains", "getDeleted", "GET", "/domains/deleted", ListDeletedDomains,
+            "List archived domains", read_only=True),
+)  # fmt: skip

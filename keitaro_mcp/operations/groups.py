@@ -1,9 +1,74 @@
-"""Operations of this resource (being ported; filled in by its owner)."""
+"""Groups of campaigns, offers, landing pages and domains."""
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
+from pydantic import Field
+
+from keitaro_mcp.operations._common import GroupId, Params
 from keitaro_mcp.registry import Operation
 
 __all__ = ["OPERATIONS"]
 
-OPERATIONS: tuple[Operation, ...] = ()
+GroupType = Literal["campaigns", "offers", "landings", "domains"]
+
+
+class ListGroups(Params):
+    """List groups of one type."""
+
+    # Keitaro requires `type`; the default is always sent.
+    type: GroupType = "campaigns"
+
+
+class CreateGroup(Params):
+    """Create a group."""
+
+    name: str = Field(min_length=1)
+    type: GroupType
+    position: int | None = Field(default=None, ge=0)
+    """Sort order."""
+
+
+class UpdateGroup(Params):
+    """Rename a group or change its position."""
+
+    group_id: GroupId
+    name: str | None = None
+    position: int | None = Field(default=None, ge=0)
+
+
+class DeleteGroup(Params):
+    """Delete a group permanently (groups have no archive)."""
+
+    group_id: GroupId
+
+
+def _group(
+    name: str,
+    operation: str,
+    method: Literal["GET", "POST", "PUT", "DELETE"],
+    path: str,
+    params: type[Params],
+    title: str,
+    *,
+    read_only: bool = False,
+    destructive: bool = False,
+    idempotent: bool = False,
+    **extra: Any,
+) -> Operation:
+    return Operation(
+        name=name, resource="group", operation=operation, method=method, path=path, params=params,
+        toolset="groups", read_only=read_only, destructive=destructive, idempotent=idempotent or read_only,
+        title=title, **extra,
+    )  # fmt: skip
+
+
+OPERATIONS = (
+    _group("list_groups", "getAll", "GET", "/groups", ListGroups, "List groups", read_only=True),
+    _group("create_group", "create", "POST", "/groups", CreateGroup, "Create group"),
+    _group("update_group", "update", "PUT", "/groups/{group_id}", UpdateGroup, "Update group", idempotent=True),
+    # The real path is /groups/{id}/delete, and it deletes (no archive for groups).
+    _group("delete_group", "delete", "DELETE", "/groups/{group_id}/delete", DeleteGroup, "Delete group",
+           destructive=True, idempotent=True),
+)  # fmt: skip

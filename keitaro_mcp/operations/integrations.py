@@ -1,9 +1,197 @@
-"""Operations of this resource (being ported; filled in by its owner)."""
+"""Third-party integrations: Facebook ad accounts (and their campaigns), AVScan key, IMKLO URL."""
 
 from __future__ import annotations
 
-from keitaro_mcp.registry import Operation
+from typing import Annotated, Any, Literal
+from urllib.parse import unquote, urlsplit
+
+from pydantic import AfterValidator, Field
+
+from keitaro_mcp.operations._common import CampaignId, Params
+from keitaro_mcp.registry import Operation, RequestParts, Shaped
 
 __all__ = ["OPERATIONS"]
 
-OPERATIONS: tuple[Operation, ...] = ()
+IntegrationId = Annotated[int, Field(ge=1, description="Integration ID (list_facebook_integrations).")]
+
+
+def _unwrap(data: Any, args: Any) -> Shaped:
+    # Facebook answers are the only enveloped ones in the Admin API: {"data": [...]} or {"data": {...}}.
+    if isinstance(data, dict) and set(data) == {"data"}:
+        return Shaped(data["data"])
+    return Shaped(data)
+
+
+class GetAvscanKey(Params):
+    """Get the AVScan API key."""
+
+
+class UpdateAvscanKey(Params):
+    """Set the AVScan API key."""
+
+    avscan_key: str
+
+
+class GetImkloUrl(Params):
+    """Get the IMKLO API URL."""
+
+
+class UpdateImkloUrl(Params):
+    """Set the IMKLO API URL."""
+
+    imklo_api_url: str
+
+
+def _proxy_url(value: str) -> str:
+    if value:
+        url = urlsplit(value)
+        try:
+            port = url.port
+        except ValueError:
+            port = None
+        if url.scheme not in ("http", "https", "socks5") or not url.hostname or port is None:
+            raise ValueError("use protocol://[login:password@]host:port with http, https or socks5, or ''")
+    return value
+
+
+ProxyUrl = Annotated[
+    str,
+    AfterValidator(_proxy_url),
+    Field(description="e.g. socks5://user:pass@1.2.3.4:1080; '' turns the proxy off."),
+]
+
+
+def _facebook_body(args: Any) -> RequestParts:
+    body: dict[str, Any] = args.model_dump(mode="json", exclude_none=True, exclude={"integration_id", "proxy"})
+    # Keitaro's form is proxy_enabled + proxy {protocol, address, port, login, password}: one URL says it all.
+    if args.proxy is not None:
+        body["proxy_enabled"] = bool(args.proxy)
+        if args.proxy:
+            url = urlsplit(args.proxy)
+            body["proxy"] = {
+                "protocol": url.scheme,
+                "address": url.hostname,
+                "port": url.port,
+                "login": unquote(url.username or ""),
+                "password": unquote(url.password or ""),
+            }
+    return RequestParts(body=body)
+
+
+class ListFacebookIntegrations(Params):
+    """List Facebook ad account integrations (they import ad costs)."""
+
+
+class GetFacebookIntegration(Params):
+    """Get one Facebook integration with its last error."""
+
+    integration_id: IntegrationId
+
+
+class _FacebookFields(Params):
+    proxy: ProxyUrl | None = None
+
+
+class CreateFacebookIntegration(_FacebookFields):
+    """Connect a Facebook ad account; then assign it to campaigns."""
+
+    name: str = Field(min_length=1)
+    ad_account_id: str = Field(min_length=1)
+    """e.g. act_123456789."""
+    token: str = Field(min_length=1)
+    """Facebook access token."""
+
+
+class UpdateFacebookIntegration(_FacebookFields):
+    """Change a Facebook integration; only given fields are sent."""
+
+    integration_id: IntegrationId
+    name: str | None = None
+    ad_account_id: str | None = None
+    token: str | None = None
+
+
+class DeleteFacebookIntegration(Params):
+    """Delete a Facebook integration permanently."""
+
+    integration_id: IntegrationId
+
+
+class ListFacebookIntegrationCampaigns(Params):
+    """List campaigns a Facebook integration is assigned to."""
+
+    integration_id: IntegrationId
+
+
+class AssignFacebookIntegrationCampaign(Params):
+    """Assign a Facebook integration to a campaign."""
+
+    integration_id: IntegrationId
+    campaign_id: CampaignId
+
+
+class UnassignFacebookIntegrationCampaign(Params):
+    """Remove a campaign from a Facebook integration."""
+
+    integration_id: IntegrationId
+    campaign_id: CampaignId
+
+
+def _campaign_body(args: Any) -> RequestParts:
+    # DELETE with a JSON body: the default split would put campaign_id in the query string.
+    return RequestParts(body={"campaign_id": args.campaign_id})
+
+
+def _integration(
+    name: str,
+    operation: str,
+    method: Literal["GET", "POST", "PUT", "DELETE"],
+    path: str,
+    params: type[Params],
+    title: str,
+    *,
+    read_only: bool = False,
+    destructive: bool = False,
+    idempotent: bool = False,
+    **extra: Any,
+) -> Operation:
+    return Operation(
+        name=name, resource="integration", operation=operation, method=method, path=path, params=params,
+        toolset="integrations", read_only=read_only, destructive=destructive, idempotent=idempotent or read_only,
+        title=title, **extra,
+    )  # fmt: skip
+
+
+_FB = "/integrations/facebook"
+OPERATIONS = (
+    _integration("get_avscan_key", "getAvscan", "GET", "/integrations/avscan", GetAvscanKey, "Get AVScan key",
+                 read_only=True),
+    # The key and URL travel in the query string even on PUT.
+    _integration("update_avscan_key", "updateAvscan", "PUT", "/integrations/avscan", UpdateAvscanKey,
+                 "Update AVScan key", idempotent=True, query=frozenset({"avscan_key"})),
+    _integration("get_imklo_url", "getImklo", "GET", "/integrations/imklo", GetImkloUrl, "Get IMKLO URL",
+                 read_only=True),
+    _integration("update_imklo_url", "updateImklo", "PUT", "/integrations/imklo", UpdateImkloUrl,
+                 "Update IMKLO URL", idempotent=True, query=frozenset({"imklo_api_url"})),
+    _integration("list_facebook_integrations", "getAllFacebook", "GET", _FB, ListFacebookIntegrations,
+                 "List Facebook integrations", read_only=True, shape=_unwrap),
+    _integration("get_facebook_integration", "getFacebook", "GET", _FB + "/{integration_id}",
+                 GetFacebookIntegration, "Get Facebook integration", read_only=True, shape=_unwrap),
+    _integration("create_facebook_integration", "createFacebook", "POST", _FB, CreateFacebookIntegration,
+                 "Create Facebook integration", shape=_unwrap, build=_facebook_body),
+    _integration("update_facebook_integration", "updateFacebook", "PUT", _FB + "/{integration_id}",
+                 UpdateFacebookIntegration, "Update Facebook integration", idempotent=True, shape=_unwrap,
+                 build=_facebook_body),
+    _integration("delete_facebook_integration", "deleteFacebook", "DELETE", _FB + "/{integration_id}",
+                 DeleteFacebookIntegration, "Delete Facebook integration", destructive=True, idempotent=True),
+    _integration("list_facebook_integration_campaigns", "getFacebookCampaigns", "GET",
+                 _FB + "/{integration_id}/campaign", ListFacebookIntegrationCampaigns,
+                 "List FB integration campaigns", read_only=True),
+    _integration("assign_facebook_integration_campaign", "assignFacebookCampaign", "POST",
+                 _FB + "/{integration_id}/campaign", AssignFacebookIntegrationCampaign,
+                 "Assign FB integration", idempotent=True),
+    _integration("unassign_facebook_integration_campaign", "unassignFacebookCampaign", "DELETE",
+                 _FB + "/{integration_id}/campaign", UnassignFacebookIntegrationCampaign,
+                 "Unassign FB integration", destructive=True, idempotent=True,
+                 build=_campaign_body),
+)  # fmt: skip

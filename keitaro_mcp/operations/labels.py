@@ -1,9 +1,60 @@
-"""Operations of this resource (being ported; filled in by its owner)."""
+"""Report labels: the white and black lists of parameter values per campaign (report filter HAS_LABEL)."""
 
 from __future__ import annotations
 
+import re
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field
+
+from keitaro_mcp.operations._common import CampaignId, Params
 from keitaro_mcp.registry import Operation
 
 __all__ = ["OPERATIONS"]
 
-OPERATIONS: tuple[Operation, ...] = ()
+# The spec lists ip, source, ad_campaign_id, creative_id, keyword, ad_campaign_idn (a typo) and sub_id_1..10;
+# sub_id goes up to 30 on current trackers (reference §11).
+_REF_NAME = re.compile(r"ip|source|ad_campaign_id|creative_id|keyword|sub_id_([1-9]|[12][0-9]|30)")
+
+
+def _ref_name(value: str) -> str:
+    # Checked here rather than as a schema pattern: the description says it in fewer tokens.
+    if not _REF_NAME.fullmatch(value):
+        raise ValueError("use ip, source, ad_campaign_id, creative_id, keyword or sub_id_1..30")
+    return value
+
+
+RefName = Annotated[
+    str,
+    AfterValidator(_ref_name),
+    Field(description="ip, source, ad_campaign_id, creative_id, keyword, sub_id_1..30."),
+]
+Label = Literal["whitelist", "blacklist"]
+
+
+class GetLabels(Params):
+    """Get a campaign's labels for one parameter."""
+
+    campaign_id: CampaignId
+    ref_name: RefName
+    label_name: str = Field(min_length=1)
+    """e.g. blacklist."""
+
+
+class UpdateLabels(Params):
+    """Label parameter values of a campaign as whitelist or blacklist."""
+
+    campaign_id: CampaignId
+    ref_name: RefName
+    items: dict[str, Label] = Field(min_length=1)
+    """Value -> label, e.g. {"Feed_1": "blacklist"}."""
+
+
+OPERATIONS = (
+    Operation(name="get_labels", resource="blacklist", operation="get", method="GET", path="/report/labels",
+              params=GetLabels, toolset="labels", read_only=True, destructive=False, idempotent=True,
+              title="Get report labels"),
+    Operation(name="update_labels", resource="blacklist", operation="update", method="POST", path="/report/labels",
+              params=UpdateLabels, toolset="labels", read_only=False, destructive=False, idempotent=True,
+              title="Update report labels"),
+)  # fmt: skip

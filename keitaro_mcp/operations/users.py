@@ -1,9 +1,130 @@
-"""Operations of this resource (being ported; filled in by its owner)."""
+"""Users and their access rights."""
 
 from __future__ import annotations
 
-from keitaro_mcp.registry import Operation
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from keitaro_mcp.operations._common import Params, UserId
+from keitaro_mcp.registry import Operation, RequestParts
 
 __all__ = ["OPERATIONS"]
 
-OPERATIONS: tuple[Operation, ...] = ()
+UserType = Literal["USER", "ADMIN"]
+AccessArea = Literal[
+    "campaigns", "streams", "offers", "landings", "traffic_sources", "affiliate_networks", "domains"
+]  # fmt: skip
+AccessType = Literal["full_access", "read_only", "to_groups_and_selected", "created_by_user_groups_and_selected"]
+
+
+class _Preferences(Params):
+    language: Literal["ru", "en"] | None = None
+    """Panel language."""
+    timezone: str | None = None
+    """Panel timezone (IANA), e.g. Europe/Berlin."""
+
+
+class ListUsers(Params):
+    """List users with their type and access."""
+
+
+class GetUser(Params):
+    """Get one user with access and preferences."""
+
+    user_id: UserId
+
+
+class CreateUser(_Preferences):
+    """Create a panel user; set their rights with update_user_access."""
+
+    login: str = Field(min_length=1)
+    password: str = Field(min_length=1)
+    type: UserType
+
+
+def _user_body(args: Any) -> RequestParts:
+    preferences = args.model_dump(mode="json", exclude_none=True, include=set(_Preferences.model_fields))
+    body: dict[str, Any] = args.model_dump(
+        mode="json", exclude_none=True, exclude={"user_id", "password", *_Preferences.model_fields}
+    )
+    if preferences:
+        body["preferences"] = preferences
+    # Keitaro wants the password twice (new_password + new_password_confirmation); one field can't mismatch.
+    if args.password is not None:
+        body["new_password"] = body["new_password_confirmation"] = args.password
+    return RequestParts(body=body)
+
+
+class UpdateUser(_Preferences):
+    """Change a user; only given fields are sent."""
+
+    user_id: UserId
+    login: str | None = None
+    password: str | None = Field(default=None, min_length=1)
+    type: UserType | None = None
+
+
+class DeleteUser(Params):
+    """Delete a user permanently. Cannot be undone."""
+
+    user_id: UserId
+    confirm: Literal[True] = Field(exclude=True)
+
+
+class UpdateUserAccess(Params):
+    """Set what a user may see and edit, per area."""
+
+    user_id: UserId
+    access: dict[AccessArea, AccessType] | None = None
+    """Per area, e.g. {"campaigns": "read_only"}."""
+    resources: list[str] | None = None
+    reports: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _something_to_set(self) -> UpdateUserAccess:
+        if self.access is None and self.resources is None and self.reports is None:
+            raise ValueError("give access, resources or reports")
+        return self
+
+
+def _access_body(args: Any) -> RequestParts:
+    access: dict[str, Any] = {f"{area}_access_type": kind for area, kind in (args.access or {}).items()}
+    if args.resources is not None:
+        access["resources"] = args.resources
+    if args.reports is not None:
+        access["reports"] = args.reports
+    return RequestParts(body={"access_data": access})
+
+
+def _user(
+    name: str,
+    operation: str,
+    method: Literal["GET", "POST", "PUT", "DELETE"],
+    path: str,
+    params: type[Params],
+    title: str,
+    *,
+    read_only: bool = False,
+    destructive: bool = False,
+    idempotent: bool = False,
+    **extra: Any,
+) -> Operation:
+    return Operation(
+        name=name, resource="user", operation=operation, method=method, path=path, params=params,
+        toolset="users", read_only=read_only, destructive=destructive, idempotent=idempotent or read_only,
+        title=title, **extra,
+    )  # fmt: skip
+
+
+OPERATIONS = (
+    _user("list_users", "getAll", "GET", "/users", ListUsers, "List users", read_only=True),
+    _user("get_user", "get", "GET", "/users/{user_id}", GetUser, "Get user", read_only=True),
+    _user("create_user", "create", "POST", "/users", CreateUser, "Create user", build=_user_body),
+    _user("update_user", "update", "PUT", "/users/{user_id}", UpdateUser, "Update user", idempotent=True,
+          build=_user_body),
+    _user("delete_user", "delete", "DELETE", "/users/{user_id}", DeleteUser, "Delete user", destructive=True,
+          idempotent=True),
+    _user("update_user_access", "updateAccess", "PUT", "/users/{user_id}/access", UpdateUserAccess,
+          "Update user access", idempotent=True, build=_access_body),
+)  # fmt: skip
