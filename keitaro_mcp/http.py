@@ -1,37 +1,51 @@
 """Streamable HTTP transport: `/mcp`, stateless, bearer-token protected, Host and Origin checked.
 
-Stateless: no session lives in the process, so any replica behind a load balancer can serve any request.
-The server calls Keitaro with its own key; a client's bearer token only opens this server and is never
-forwarded (the spec forbids token passthrough).
+Stateless: no session lives in the process (the SDK's stateless mode, JSON responses), so any replica behind a
+load balancer can serve any request. The server calls Keitaro with its own key; a client's bearer token only
+opens this server and is never forwarded (the spec forbids token passthrough).
+
+Every request to the app passes one guard, in this order, before the MCP transport sees it:
+
+1. `Host` must be one of ours (DNS-rebinding protection): 421 otherwise.
+2. `Origin`, when a browser sends one, must be one of ours: 403 otherwise.
+3. With `KEITARO_MCP_TOKEN` set, `Authorization: Bearer <token>` (compared in constant time): 401 otherwise,
+   with `WWW-Authenticate: Bearer realm="keitaro-mcp"` (RFC 6750; `error="invalid_token"` when a wrong token was
+   sent). The token is static, so no OAuth resource metadata is advertised: there is no authorization server a
+   client could go to.
+
+`GET /healthz` answers 200 without these checks (load-balancer health probes carry neither token nor our Host);
+it reveals nothing and never touches the tracker.
+
+Which Host names are ours: on a loopback bind, `127.0.0.1`, `localhost` and `[::1]` with the bound port; on a
+specific address, that address with the port; plus every name in `KEITARO_MCP_ALLOWED_HOSTS` (comma list, any
+port: the names clients and the load balancer use). A wildcard bind (0.0.0.0, ::) has no name of its own, so it
+needs `KEITARO_MCP_ALLOWED_HOSTS`; loopback names stay allowed for local probes.
 """
 
 from __future__ import annotations
 
 import hmac
 import ipaddress
+import json
 import os
+from collections.abc import Iterable
 
-from mcp.server.auth.provider import AccessToken, TokenVerifier
-from mcp.server.auth.settings import AuthSettings
+import httpx
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from keitaro_mcp.settings import Settings, SettingsError
 
-__all__ = ["StaticTokenVerifier", "build_http_app", "serve_http"]
+__all__ = ["ALLOWED_HOSTS_ENV", "HttpGuard", "build_http_app", "check_bind", "is_loopback", "serve_http"]
 
-
-class StaticTokenVerifier(TokenVerifier):
-    """Accepts exactly KEITARO_MCP_TOKEN (constant-time comparison)."""
-
-    def __init__(self, token: str, resource: str) -> None:
-        self._token = token.encode()
-        self._resource = resource
-
-    async def verify_token(self, token: str) -> AccessToken | None:
-        if hmac.compare_digest(token.encode(), self._token):
-            return AccessToken(token="***", client_id="keitaro-mcp-client", scopes=[], resource=self._resource)
-        return None
+ALLOWED_HOSTS_ENV = "KEITARO_MCP_ALLOWED_HOSTS"
+MCP_PATH = "/mcp"
+HEALTH_PATH = "/healthz"
+REALM = "keitaro-mcp"
+_LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+_WILDCARDS = ("", "0.0.0.0", "::", "[::]")
 
 
 def is_loopback(host: str) -> bool:
@@ -43,47 +57,130 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def _security(host: str, port: int) -> TransportSecuritySettings:
-    """DNS-rebinding protection: only our own Host names, and browser Origins of the same host."""
-    hosts = ["127.0.0.1", "localhost", "[::1]"] if is_loopback(host) else [host]
-    extra = [h.strip() for h in os.environ.get("KEITARO_MCP_ALLOWED_HOSTS", "").split(",") if h.strip()]
-    hosts += extra
-    allowed_hosts = [f"{h}:{port}" for h in hosts] + [f"{h}:*" for h in hosts if h in extra] + extra
-    origins = [f"{scheme}://{h}:{port}" for h in hosts for scheme in ("http", "https")]
-    origins += [f"{scheme}://{h}" for h in extra for scheme in ("http", "https")]
-    return TransportSecuritySettings(
-        enable_dns_rebinding_protection=True, allowed_hosts=allowed_hosts, allowed_origins=origins
-    )
+def _host_name(host: str) -> str:
+    """How a bind address appears in a Host header (IPv6 in brackets)."""
+    bare = host.strip("[]")
+    try:
+        return f"[{bare}]" if ipaddress.ip_address(bare).version == 6 else bare
+    except ValueError:
+        return host.lower()
 
 
-def build_http_app(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000) -> Starlette:
-    """The ASGI app serving MCP at /mcp. Refuses to bind beyond loopback without KEITARO_MCP_TOKEN."""
+def _extra_hosts(raw: str | None) -> list[str]:
+    return [h.strip().lower() for h in (raw or "").split(",") if h.strip()]
+
+
+def check_bind(settings: Settings, host: str, allowed_hosts: Iterable[str] = ()) -> None:
+    """Raise SettingsError (one line) for a bind that would be unsafe or unusable."""
     if not is_loopback(host) and not settings.mcp_token:
-        raise SettingsError(f"refusing to serve HTTP on {host} without KEITARO_MCP_TOKEN; set a long random token")
+        raise SettingsError(
+            f"refusing to serve HTTP on {host} without KEITARO_MCP_TOKEN; set a long random token "
+            "(clients send it as 'Authorization: Bearer <token>')"
+        )
+    if host in _WILDCARDS and not list(allowed_hosts):
+        raise SettingsError(
+            f"serving on {host or 'all interfaces'} needs {ALLOWED_HOSTS_ENV}: the host names clients use, "
+            "e.g. mcp.example.com (the Host header is checked against DNS rebinding)"
+        )
+
+
+def security_settings(host: str, port: int, allowed_hosts: Iterable[str] = ()) -> TransportSecuritySettings:
+    """The Host and Origin values we accept (see the module docstring)."""
+    extra = list(allowed_hosts)
+    own = list(_LOOPBACK_NAMES) if is_loopback(host) or host in _WILDCARDS else [_host_name(host)]
+    hosts = [f"{h}:{port}" for h in own]
+    origins = [f"{scheme}://{h}:{port}" for h in own for scheme in ("http", "https")]
+    for name in extra:
+        bare = name if name.startswith("[") or name.count(":") != 1 else name.rsplit(":", 1)[0]
+        hosts += [name, f"{bare}:*"] if bare == name else [name]
+        origins += [f"{scheme}://{name}" for scheme in ("http", "https")]
+        if bare == name:
+            origins += [f"{scheme}://{name}:*" for scheme in ("http", "https")]
+    return TransportSecuritySettings(enable_dns_rebinding_protection=True, allowed_hosts=hosts, allowed_origins=origins)
+
+
+def _allowed(value: str, patterns: list[str]) -> bool:
+    value = value.lower()
+    for pattern in patterns:
+        if value == pattern:
+            return True
+        if pattern.endswith(":*") and value.startswith(pattern[:-1]) and value[len(pattern) - 1 :].isdigit():
+            return True
+    return False
+
+
+class HttpGuard:
+    """ASGI middleware: health probe, then Host, Origin and bearer token checks (see the module docstring)."""
+
+    def __init__(self, app: ASGIApp, *, security: TransportSecuritySettings, token: str = "") -> None:
+        self.app = app
+        self.security = security
+        self._token = token.encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if scope["path"] == HEALTH_PATH and scope["method"] in ("GET", "HEAD"):
+            await _respond(send, 200, {"status": "ok"})
+            return
+        headers = Headers(scope=scope)
+        if not _allowed(headers.get("host", ""), self.security.allowed_hosts):
+            await _respond(send, 421, {"error": "invalid_host", "error_description": "Invalid Host header"})
+            return
+        origin = headers.get("origin")
+        if origin is not None and not _allowed(origin, self.security.allowed_origins):
+            await _respond(send, 403, {"error": "invalid_origin", "error_description": "Invalid Origin header"})
+            return
+        if self._token:
+            scheme, _, credentials = headers.get("authorization", "").partition(" ")
+            presented = credentials.strip().encode() if scheme.lower() == "bearer" else b""
+            if not presented or not hmac.compare_digest(presented, self._token):
+                challenge = f'Bearer realm="{REALM}"'
+                body = {"error": "unauthorized", "error_description": "Bearer token required"}
+                if presented:
+                    challenge += ', error="invalid_token", error_description="The bearer token is not valid"'
+                    body = {"error": "invalid_token", "error_description": "The bearer token is not valid"}
+                await _respond(send, 401, body, [(b"www-authenticate", challenge.encode())])
+                return
+        await self.app(scope, receive, send)
+
+
+async def _respond(send: Send, status: int, body: dict[str, str], extra: Iterable[tuple[bytes, bytes]] = ()) -> None:
+    raw = json.dumps(body).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(raw)).encode()), *extra]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": raw})
+
+
+def build_http_app(
+    settings: Settings,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    allowed_hosts: Iterable[str] | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> Starlette:
+    """The ASGI app serving MCP at /mcp. `allowed_hosts` defaults to KEITARO_MCP_ALLOWED_HOSTS.
+
+    Raises SettingsError for an unsafe bind (beyond loopback without KEITARO_MCP_TOKEN) or a wildcard bind without
+    allowed host names. `transport` replaces the network to the tracker (tests).
+    """
+    extra = _extra_hosts(os.environ.get(ALLOWED_HOSTS_ENV)) if allowed_hosts is None else list(allowed_hosts)
+    check_bind(settings, host, extra)
     from keitaro_mcp.server import build_server
 
-    server = build_server(settings)
-    resource = f"http://{host}:{port}/mcp"
-    verifier = StaticTokenVerifier(settings.mcp_token, resource) if settings.mcp_token else None
-    auth = (
-        AuthSettings(
-            issuer_url="https://keitaro-mcp.invalid",  # static token: no authorization server exists
-            resource_server_url=resource,
-            required_scopes=[],
-            validate_token_resource=False,
-        )
-        if verifier
-        else None
-    )
-    return server.streamable_http_app(
-        streamable_http_path="/mcp",
+    server = build_server(settings, transport=transport)
+    security = security_settings(host, port, extra)
+    app = server.streamable_http_app(
+        streamable_http_path=MCP_PATH,
         json_response=True,
         stateless_http=True,
-        transport_security=_security(host, port),
+        transport_security=security,
         host=host,
-        auth=auth,
-        token_verifier=verifier,
     )
+    app.add_middleware(HttpGuard, security=security, token=settings.mcp_token)
+    return app
 
 
 def serve_http(settings: Settings, *, host: str, port: int) -> int:
@@ -91,6 +188,15 @@ def serve_http(settings: Settings, *, host: str, port: int) -> int:
     import uvicorn
 
     app = build_http_app(settings, host=host, port=port)
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, lifespan="on")
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+        server_header=False,
+        timeout_graceful_shutdown=5,
+    )
     uvicorn.Server(config).run()
     return 0

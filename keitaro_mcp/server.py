@@ -29,6 +29,7 @@ from pydantic import ValidationError
 from keitaro_mcp import __version__
 from keitaro_mcp.client import KeitaroClient
 from keitaro_mcp.envelope import Envelope, error_envelope, to_json
+from keitaro_mcp.limits import oversized
 from keitaro_mcp.operations import OPERATIONS
 from keitaro_mcp.registry import Operation, select_operations
 from keitaro_mcp.settings import Settings
@@ -105,6 +106,12 @@ def build_server(
         if settings.config_problem:
             return envelope_result(error_envelope(info, op.resource, op.operation, "config", settings.config_problem))
         arguments: dict[str, Any] = dict(params.arguments or {})
+        if too_big := oversized(arguments):
+            field, problem = too_big
+            message = f"Invalid arguments for {op.name}: {field}: {problem}"
+            envelope = error_envelope(info, op.resource, op.operation, "invalid_arguments", message)
+            envelope["error"]["responseData"] = [{"field": field, "problem": problem}]
+            return envelope_result(client.redact(envelope))
         try:
             args = op.params.model_validate(arguments)
         except ValidationError as exc:
