@@ -1,9 +1,395 @@
-"""Operations of this resource (being ported; filled in by its owner)."""
+"""Clicks: the click log, a click's conversion and cost, bulk costs, and wiping stats.
+
+Keitaro has no click resource to update (`PUT /clicks/{id}` does not exist): a click's conversion changes through
+the tracker postback keyed by its sub_id, and its cost through `POST /clicks/update_costs`, whose filters can only
+name traffic values (sub_id_N, external_id, source, ...), never the click itself. `update_click` composes those.
+The helpers here (report filters, the log request) are shared with conversions.py.
+"""
 
 from __future__ import annotations
 
-from keitaro_mcp.registry import Operation
+import re
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-__all__ = ["OPERATIONS"]
+from pydantic import AfterValidator, Field, model_validator
 
-OPERATIONS: tuple[Operation, ...] = ()
+from keitaro_mcp.envelope import Envelope, error_envelope
+from keitaro_mcp.operations._common import Limit, Offset, Params
+from keitaro_mcp.operations.campaigns import ConversionStatus
+from keitaro_mcp.periods import PeriodArgs, resolve_range
+from keitaro_mcp.postback import postback_params, send_postback
+from keitaro_mcp.registry import Operation, RequestParts
+
+if TYPE_CHECKING:
+    from keitaro_mcp.client import CallContext
+
+__all__ = [
+    "DEFAULT_LIMIT",
+    "OPERATIONS",
+    "Code3",
+    "CountryCode",
+    "LogArgs",
+    "PositiveId",
+    "Sort",
+    "SubIds",
+    "equals_filters",
+    "find_rows",
+    "flag_filter",
+    "query_log",
+    "report_filter",
+]
+
+DEFAULT_LIMIT = 100
+ALL_TIME = {"interval": "all_time", "timezone": "UTC"}
+
+_SUB_ID_KEY = re.compile(r"^sub_id_([1-9]|[12][0-9]|30)$")
+
+
+def _pattern(regex: str, what: str) -> AfterValidator:
+    """Format checks that cost no schema tokens (the field name says what is expected)."""
+    compiled = re.compile(regex)
+
+    def check(value: str) -> str:
+        if not compiled.match(value):
+            raise ValueError(f"expected {what}")
+        return value
+
+    return AfterValidator(check)
+
+
+def _sub_id_keys(value: dict[str, str]) -> dict[str, str]:
+    bad = [key for key in value if not _SUB_ID_KEY.match(key)]
+    if bad:
+        raise ValueError(f"unknown key(s) {', '.join(bad)}; allowed sub_id_1..sub_id_30")
+    return value
+
+
+PositiveId = Annotated[int, Field(ge=1)]
+SubIds = Annotated[dict[str, str], AfterValidator(_sub_id_keys)]
+CountryCode = Annotated[str, _pattern(r"^[A-Za-z]{2}$", "a 2-letter country code"), AfterValidator(str.upper)]
+Code3 = Annotated[str, _pattern(r"^[A-Za-z]{3}$", "a 3-letter currency code"), AfterValidator(str.upper)]
+DateTimeMinute = Annotated[str, _pattern(r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?$", "YYYY-MM-DD HH:MM")]
+Sort = Annotated[str, _pattern(r"^-?[a-z][a-z0-9_]*$", "a column name, - prefix for descending")]
+
+CLICK_COLUMNS = (
+    "sub_id", "datetime", "campaign", "campaign_id", "stream_id", "offer_id", "landing_id", "country_code", "ip",
+    "is_bot", "is_unique_campaign", "is_lead", "is_sale", "revenue", "cost",
+)  # fmt: skip
+COST_TARGET_KEYS = (
+    "external_id", *(f"sub_id_{i}" for i in range(1, 16)), "creative_id", "ad_campaign_id", "keyword", "source",
+)  # fmt: skip
+"""Click values that `POST /clicks/update_costs` filters can name (FilterCostRequest; sub_id_1..15 in the spec)."""
+
+
+def report_filter(name: str, operator: str, expression: Any = None) -> dict[str, Any]:
+    """Keitaro's report/log filter `{name, operator, expression}` (reference §5.2)."""
+    entry: dict[str, Any] = {"name": name, "operator": operator}
+    if expression is not None:
+        entry["expression"] = expression
+    return entry
+
+
+def flag_filter(name: str, value: bool) -> dict[str, Any]:
+    return report_filter(name, "IS_TRUE" if value else "IS_FALSE")
+
+
+def equals_filters(pairs: dict[str, Any]) -> list[dict[str, Any]]:
+    return [report_filter(name, "EQUALS", value) for name, value in pairs.items() if value is not None]
+
+
+def sort_body(sort: str) -> list[dict[str, str]]:
+    return [{"name": sort.lstrip("-"), "order": "DESC" if sort.startswith("-") else "ASC"}]
+
+
+class LogArgs(Params, PeriodArgs):
+    """Shared arguments of the click and conversion logs (period, paging, columns)."""
+
+    columns: list[str] | None = None
+    """Default: a compact set."""
+    limit: Limit | None = None
+    offset: Offset | None = None
+
+
+async def query_log(
+    ctx: CallContext,
+    args: LogArgs,
+    *,
+    path: str,
+    default_columns: tuple[str, ...],
+    filters: list[dict[str, Any]],
+    sort: str,
+    what: str,
+) -> Envelope:
+    """POST a log query (`/clicks/log`, `/conversions/log`): data = rows, meta.total = Keitaro's total."""
+    body: dict[str, Any] = {}
+    meta: dict[str, Any] = {}
+    if args.has_period():
+        body["range"] = meta["range"] = resolve_range(args, ctx.settings)
+    limit = args.limit
+    if limit is None and "range" not in body:
+        limit = DEFAULT_LIMIT
+        meta["notes"] = [f"No period or limit given: the latest {DEFAULT_LIMIT} {what} (set a period, limit, offset)."]
+    body["columns"] = list(args.columns or default_columns)
+    if filters:
+        body["filters"] = filters
+    body["sort"] = sort_body(sort)
+    if limit is not None:
+        body["limit"] = limit
+    if args.offset is not None:
+        body["offset"] = args.offset
+    envelope = await ctx.client.request(
+        "POST", path, resource=ctx.op.resource, operation=ctx.op.operation, body=body, retry=True
+    )
+    if envelope["success"]:
+        answer = envelope["data"]
+        rows = answer.get("rows", []) if isinstance(answer, dict) else answer
+        envelope["data"] = rows if isinstance(rows, list) else []
+        if isinstance(answer, dict) and "total" in answer:
+            meta = {"total": answer["total"], **meta}
+        if meta:
+            envelope["meta"] = meta
+    return envelope
+
+
+async def find_rows(
+    ctx: CallContext, path: str, body: dict[str, Any], *, resource: str, operation: str
+) -> tuple[Envelope, list[dict[str, Any]]]:
+    """One internal log lookup; the rows (empty on failure) beside the envelope."""
+    envelope = await ctx.client.request("POST", path, resource=resource, operation=operation, body=body, retry=True)
+    answer = envelope["data"] if envelope["success"] else None
+    rows = answer.get("rows") if isinstance(answer, dict) else answer
+    return envelope, [r for r in rows if isinstance(r, dict)] if isinstance(rows, list) else []
+
+
+# -- list_clicks ----------------------------------------------------------------------------------------------------
+
+
+class ListClicks(LogArgs):
+    """Click log (POST /clicks/log): one row per click, newest first."""
+
+    campaign_id: PositiveId | None = None
+    flow_id: PositiveId | None = None
+    landing_id: PositiveId | None = None
+    offer_id: PositiveId | None = None
+    country_code: CountryCode | None = None
+    ip: str | None = None
+    is_bot: bool | None = None
+    is_unique: bool | None = None
+    conversion: Literal["lead", "sale", "rejected", "none"] | None = None
+    sub_ids: SubIds | None = None
+    """{"sub_id_1": "fb"}: exact values, keys sub_id_1..30."""
+    sort: Sort | None = None
+    """Column, -column descending; default -datetime."""
+
+
+def click_filters(args: ListClicks) -> list[dict[str, Any]]:
+    filters = equals_filters(
+        {
+            "campaign_id": args.campaign_id,
+            "stream_id": args.flow_id,
+            "landing_id": args.landing_id,
+            "offer_id": args.offer_id,
+            "country_code": args.country_code,
+            "ip": args.ip,
+            **(args.sub_ids or {}),
+        }
+    )
+    for name, flag in (("is_bot", args.is_bot), ("is_unique_campaign", args.is_unique)):
+        if flag is not None:
+            filters.append(flag_filter(name, flag))
+    # The click log has one flag per conversion status (is_lead, is_sale, is_rejected) and ANDs its filters, so
+    # "has a conversion" is asked per status; "none" is all three false.
+    if args.conversion == "none":
+        filters += [flag_filter(name, False) for name in ("is_lead", "is_sale", "is_rejected")]
+    elif args.conversion is not None:
+        filters.append(flag_filter(f"is_{args.conversion}", True))
+    return filters
+
+
+async def _list_clicks(ctx: CallContext, args: ListClicks) -> Envelope:
+    """POST /clicks/log with typed filters, newest first."""
+    filters = click_filters(args)
+    sort = args.sort or "-datetime"
+    return await query_log(
+        ctx, args, path="/clicks/log", default_columns=CLICK_COLUMNS, filters=filters, sort=sort, what="clicks"
+    )
+
+
+# -- update_click ---------------------------------------------------------------------------------------------------
+
+
+class UpdateClick(Params):
+    """Change a click's conversion (tracker postback) or cost (update_costs; needs a sub_id_N/external_id value
+    unique in its minute)."""
+
+    sub_id: str = Field(min_length=1)
+    status: ConversionStatus | None = None
+    payout: float | None = Field(default=None, ge=0)
+    tid: str | None = None
+    """Conversion's transaction id, if several."""
+    cost: float | None = Field(default=None, ge=0)
+    currency: Code3 | None = None
+
+    @model_validator(mode="after")
+    def _something_to_change(self) -> UpdateClick:
+        if self.status is None and self.cost is None:
+            raise ValueError("give status (with payout, tid) and/or cost")
+        if self.status is None and (self.payout is not None or self.tid is not None):
+            raise ValueError("payout and tid change a conversion: give its status too")
+        return self
+
+
+def _minute(datetime_text: str) -> str:
+    return datetime_text[:16]
+
+
+async def _update_click(ctx: CallContext, args: UpdateClick) -> Envelope:
+    """POST /clicks/log (find the click), tracker postback for status, POST /clicks/update_costs for cost."""
+    res, opn = ctx.op.resource, ctx.op.operation
+    columns = ["sub_id", "datetime", "campaign_id", "is_lead", "is_sale", "is_rejected", "revenue", "cost"]
+    if args.cost is not None:
+        columns += COST_TARGET_KEYS
+    lookup = {
+        "range": ALL_TIME, "columns": columns, "filters": [report_filter("sub_id", "EQUALS", args.sub_id)], "limit": 1,
+    }  # fmt: skip
+    envelope, rows = await find_rows(ctx, "/clicks/log", lookup, resource=res, operation=opn)
+    if not envelope["success"]:
+        return envelope
+    if not rows:
+        message = f"No click with sub_id {args.sub_id!r} in the click log"
+        return error_envelope(envelope["request"], res, opn, "not_found", message)
+    click = rows[0]
+    done: dict[str, Any] = {"click": click}
+    costs: dict[str, Any] | None = None
+    if args.cost is not None:
+        # update_costs spreads a cost over every click matching a time range and filters: target this click by
+        # its minute and its own traffic values, and check first that no other click matches them.
+        targets = {
+            k: str(click[k]) for k in COST_TARGET_KEYS if click.get(k) not in (None, "") and "," not in str(click[k])
+        }
+        minute = _minute(str(click.get("datetime", "")))
+        campaign_id = click.get("campaign_id")
+        if not targets or not minute or campaign_id in (None, ""):
+            message = (
+                f"Cannot target click {args.sub_id} with update_costs: it has no sub_id_N, external_id, creative_id, "
+                "ad_campaign_id, keyword or source value to filter on. Nothing was changed."
+            )
+            return error_envelope(envelope["request"], res, opn, "validation", message)
+        probe = {
+            "range": {"from": minute, "to": minute, "timezone": "UTC"},
+            "columns": ["sub_id"],
+            "filters": equals_filters({"campaign_id": campaign_id, **targets}),
+            "limit": 2,
+        }
+        envelope, matches = await find_rows(ctx, "/clicks/log", probe, resource=res, operation=opn)
+        if not envelope["success"]:
+            return envelope
+        if len(matches) != 1:
+            message = (
+                f"Cannot target click {args.sub_id} alone with update_costs: {len(matches)} clicks in {minute} UTC "
+                f"share its values {targets}. Nothing was changed."
+            )
+            return error_envelope(envelope["request"], res, opn, "validation", message)
+        entry: dict[str, Any] = {"start_date": minute, "end_date": minute, "cost": args.cost, "timezone": "UTC"}
+        if args.currency:
+            entry["currency"] = args.currency
+        entry["filters"] = targets
+        costs = {"campaign_ids": [int(campaign_id)], "costs": [entry], "timezone": "UTC"}
+        if args.currency:
+            costs["currency"] = args.currency
+    if args.status is not None:
+        params = postback_params(
+            args.sub_id, status=args.status, payout=args.payout, tid=args.tid, currency=args.currency
+        )
+        envelope = await send_postback(ctx, params, resource=res, operation=opn)
+        if not envelope["success"]:
+            return envelope
+        done["conversion"] = {"sent": params, "answer": envelope["data"]}
+    if costs is not None:
+        envelope = await ctx.client.request(
+            "POST", "/clicks/update_costs", resource=res, operation=opn, body=costs, retry=True
+        )
+        if not envelope["success"]:
+            return envelope
+        done["cost"] = {"sent": costs, "answer": envelope["data"]}
+    envelope["data"] = done
+    envelope["meta"] = {"notes": ["Keitaro applies postbacks and costs asynchronously; list_clicks shows them soon."]}
+    return envelope
+
+
+# -- update_costs, clean_stats --------------------------------------------------------------------------------------
+
+
+class CostEntry(Params):
+    start_date: DateTimeMinute
+    """YYYY-MM-DD HH:MM."""
+    end_date: DateTimeMinute
+    cost: float = Field(ge=0)
+    """Total, spread over the matching clicks."""
+    filters: dict[str, str] | None = None
+    """Click values, e.g. {"sub_id_1": "a,b", "source": "x"}."""
+
+
+class UpdateCosts(Params):
+    """Bulk-set click costs (clicks/update_costs); overwrites earlier costs, applied asynchronously."""
+
+    campaign_ids: list[PositiveId] = Field(min_length=1)
+    costs: list[CostEntry] = Field(min_length=1)
+    timezone: str = "UTC"
+    currency: Code3 | None = None
+    only_campaign_uniques: bool | None = None
+
+
+def _update_costs_body(args: Any) -> RequestParts:
+    top: dict[str, Any] = {"campaign_ids": args.campaign_ids, "timezone": args.timezone}
+    if args.currency:
+        top["currency"] = args.currency
+    costs = []
+    for entry in args.costs:
+        item: dict[str, Any] = entry.model_dump(mode="json", exclude_none=True)
+        # The spec lists timezone and currency as required per entry but defines them at the top: send both.
+        item["timezone"] = args.timezone
+        if args.currency:
+            item["currency"] = args.currency
+        costs.append(item)
+    top["costs"] = costs
+    if args.only_campaign_uniques is not None:
+        top["only_campaign_uniques"] = int(args.only_campaign_uniques)  # the spec's 1/0
+    return RequestParts(body=top)
+
+
+class CleanStats(Params):
+    """Permanently delete clicks and conversions in a period (all campaigns unless one is given)."""
+
+    start_date: DateTimeMinute
+    """YYYY-MM-DD HH:MM."""
+    end_date: DateTimeMinute
+    campaign_id: PositiveId | None = None
+    timezone: str | None = None
+    confirm: Literal[True] = Field(exclude=True)
+    """Must be true: you confirm the stats are wiped."""
+
+
+OPERATIONS = (
+    Operation(
+        name="list_clicks", resource="click", operation="getAll", method="POST", path="/clicks/log",
+        params=ListClicks, toolset="clicks", read_only=True, destructive=False, idempotent=True,
+        title="List clicks", handler=_list_clicks,
+    ),
+    Operation(
+        name="update_click", resource="click", operation="update", method="POST", path="/clicks/update_costs",
+        params=UpdateClick, toolset="clicks", read_only=False, destructive=True, idempotent=True,
+        title="Update click", handler=_update_click,
+    ),
+    Operation(
+        name="update_costs", resource="click", operation="updateCosts", method="POST", path="/clicks/update_costs",
+        params=UpdateCosts, toolset="clicks", read_only=False, destructive=True, idempotent=True,
+        title="Update click costs", build=_update_costs_body,
+    ),
+    # Wipes data: kept out of the default toolsets (clicks is one of them), beside the other admin wipes.
+    Operation(
+        name="clean_stats", resource="click", operation="clean", method="POST", path="/clicks/clean",
+        params=CleanStats, toolset="campaigns_admin", read_only=False, destructive=True, idempotent=True,
+        title="Clean stats",
+    ),
+)  # fmt: skip

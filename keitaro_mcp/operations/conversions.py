@@ -1,9 +1,213 @@
-"""Operations of this resource (being ported; filled in by its owner)."""
+"""Conversions: the conversion log, and conversions created, changed or tested through the tracker postback.
+
+Keitaro's Admin API has no conversion endpoint to write (`POST /conversions`, `PUT /conversions/{id}` do not exist).
+A conversion is what the tracker records from a postback `/{postback_key}/postback?subid=...`: a new `tid` makes a
+separate conversion, no `tid` changes the click's one conversion, and Keitaro allows lead→sale, lead→rejected,
+sale→rejected, rebill→rejected. Keitaro decides; each tool sends the postback, then reads `/conversions/log` and
+says whether the conversion is recorded as sent.
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+import anyio
+from pydantic import Field
+
+from keitaro_mcp.envelope import Envelope, error_envelope
+from keitaro_mcp.operations._common import Params
+from keitaro_mcp.operations.campaigns import ConversionStatus
+from keitaro_mcp.operations.clicks import (
+    ALL_TIME,
+    Code3,
+    CountryCode,
+    LogArgs,
+    PositiveId,
+    Sort,
+    equals_filters,
+    find_rows,
+    query_log,
+    report_filter,
+)
+from keitaro_mcp.postback import postback_params, send_postback
 from keitaro_mcp.registry import Operation
 
-__all__ = ["OPERATIONS"]
+if TYPE_CHECKING:
+    from keitaro_mcp.client import CallContext
 
-OPERATIONS: tuple[Operation, ...] = ()
+__all__ = ["OPERATIONS", "find_conversion", "post_and_verify"]
+
+CONVERSION_COLUMNS = (
+    "conversion_id", "postback_datetime", "click_datetime", "sub_id", "tid", "status", "previous_status", "revenue",
+    "campaign", "campaign_id", "offer_id", "country_code",
+)  # fmt: skip
+VERIFY_DELAYS = (0.0, 1.0)
+"""Seconds to wait before each conversions/log look-up: Keitaro queues postbacks before recording them."""
+NOT_RECORDED = (
+    "Not in conversions/log as sent: unknown sub_id, a refused status change (allowed: lead→sale, lead→rejected, "
+    "sale→rejected, rebill→rejected), a repeated tid, or still queued. See list_logs type=postbacks."
+)
+
+SubId = Field(min_length=1)
+
+
+class ListConversions(LogArgs):
+    """Conversion log (POST /conversions/log), newest postback first."""
+
+    status: ConversionStatus | None = None
+    sub_id: str | None = None
+    tid: str | None = None
+    campaign_id: PositiveId | None = None
+    country_code: CountryCode | None = None
+    sort: Sort | None = None
+    """Column, -column descending; default -postback_datetime."""
+
+
+async def _list_conversions(ctx: CallContext, args: ListConversions) -> Envelope:
+    """POST /conversions/log with typed filters, newest first."""
+    filters = equals_filters(
+        {
+            "status": args.status,
+            "sub_id": args.sub_id,
+            "tid": args.tid,
+            "campaign_id": args.campaign_id,
+            "country_code": args.country_code,
+        }
+    )
+    return await query_log(
+        ctx, args, path="/conversions/log", default_columns=CONVERSION_COLUMNS, filters=filters,
+        sort=args.sort or "-postback_datetime",
+        what="conversions",
+    )  # fmt: skip
+
+
+async def find_conversion(
+    ctx: CallContext, sub_id: str, tid: str | None, *, resource: str, operation: str
+) -> tuple[Envelope, dict[str, Any] | None]:
+    """The click's latest conversion (with this tid when given) from /conversions/log, or None."""
+    filters = [report_filter("sub_id", "EQUALS", sub_id)]
+    if tid is not None:
+        filters.append(report_filter("tid", "EQUALS", tid))
+    body = {
+        "range": ALL_TIME, "columns": list(CONVERSION_COLUMNS), "filters": filters,
+        "sort": [{"name": "postback_datetime", "order": "DESC"}], "limit": 1,
+    }  # fmt: skip
+    envelope, rows = await find_rows(ctx, "/conversions/log", body, resource=resource, operation=operation)
+    return envelope, rows[0] if rows else None
+
+
+async def post_and_verify(ctx: CallContext, params: dict[str, str]) -> Envelope:
+    """Send the postback, then look the conversion up: data = {sent, answer, recorded, conversion}."""
+    res, opn = ctx.op.resource, ctx.op.operation
+    envelope = await send_postback(ctx, params, resource=res, operation=opn)
+    if not envelope["success"]:
+        return envelope
+    answer = envelope["data"]
+    conversion: dict[str, Any] | None = None
+    recorded = False
+    for delay in VERIFY_DELAYS:
+        if delay:
+            await anyio.sleep(delay)
+        found, conversion = await find_conversion(ctx, params["subid"], params.get("tid"), resource=res, operation=opn)
+        if not found["success"]:
+            break
+        recorded = conversion is not None and str(conversion.get("status")) == params["status"]
+        if recorded:
+            break
+    # The envelope's request is the postback (key masked); what the log showed is in data.
+    envelope["data"] = {"sent": dict(params), "answer": answer, "recorded": recorded, "conversion": conversion}
+    if not recorded:
+        envelope["meta"] = {"notes": [NOT_RECORDED]}
+    return envelope
+
+
+class _PostbackFields(Params):
+    sub_id: str = SubId
+    status: ConversionStatus = "sale"
+    payout: float | None = Field(default=None, ge=0)
+    currency: Code3 | None = None
+    tid: str | None = None
+    """Transaction id; a new one adds a conversion."""
+
+    def params(self, **extra: Any) -> dict[str, str]:
+        return postback_params(
+            self.sub_id, status=self.status, payout=self.payout, tid=self.tid, currency=self.currency, **extra
+        )
+
+
+class TestPostback(_PostbackFields):
+    """Send a test conversion to the tracker's postback URL and check Keitaro recorded it."""
+
+    cost: float | None = Field(default=None, ge=0)
+    sub_id_1: str | None = None
+
+
+async def _test_postback(ctx: CallContext, args: TestPostback) -> Envelope:
+    """tracker postback GET /{postback_key}/postback, then POST /conversions/log to check it was recorded."""
+    sub_ids = {"sub_id_1": args.sub_id_1} if args.sub_id_1 is not None else None
+    return await post_and_verify(ctx, args.params(cost=args.cost, sub_ids=sub_ids))
+
+
+class CreateConversion(_PostbackFields):
+    """Record a click's conversion via the tracker postback; without tid it replaces the click's conversion."""
+
+    cost: float | None = Field(default=None, ge=0)
+
+
+async def _create_conversion(ctx: CallContext, args: CreateConversion) -> Envelope:
+    """tracker postback GET /{postback_key}/postback, then POST /conversions/log to check it was recorded."""
+    return await post_and_verify(ctx, args.params(cost=args.cost))
+
+
+class UpdateConversion(Params):
+    """Change a conversion via the tracker postback; Keitaro allows lead→sale/rejected, sale→rejected,
+    rebill→rejected."""
+
+    sub_id: str = SubId
+    status: ConversionStatus
+    payout: float | None = Field(default=None, ge=0)
+    currency: Code3 | None = None
+    tid: str | None = None
+    """Conversion's transaction id, if several."""
+
+
+async def _update_conversion(ctx: CallContext, args: UpdateConversion) -> Envelope:
+    """POST /conversions/log (it must exist), tracker postback GET /{postback_key}/postback, POST /conversions/log."""
+    res, opn = ctx.op.resource, ctx.op.operation
+    found, existing = await find_conversion(ctx, args.sub_id, args.tid, resource=res, operation=opn)
+    if not found["success"]:
+        return found
+    if existing is None:
+        which = f"sub_id {args.sub_id!r}" + (f" and tid {args.tid!r}" if args.tid else "")
+        message = f"No conversion with {which} in the conversion log; create_conversion records a new one"
+        return error_envelope(found["request"], res, opn, "not_found", message)
+    params = postback_params(args.sub_id, status=args.status, payout=args.payout, tid=args.tid, currency=args.currency)
+    envelope = await post_and_verify(ctx, params)
+    if envelope["success"]:
+        envelope["data"]["before"] = existing
+    return envelope
+
+
+def _conversion(
+    name: str, operation: str, params: type[Params], title: str, *, resource: str = "conversion", **extra: Any
+) -> Operation:
+    # The writes go to the tracker's postback URL, outside the Admin API: "/postback" stands for it in the entry.
+    path = "/conversions/log" if extra.get("read_only") else "/postback"
+    return Operation(
+        name=name, resource=resource, operation=operation, method="POST", path=path, params=params,
+        toolset="conversions", title=title, **extra,
+    )  # fmt: skip
+
+
+OPERATIONS = (
+    _conversion("list_conversions", "getAll", ListConversions, "List conversions", read_only=True,
+                destructive=False, idempotent=True, handler=_list_conversions),
+    # The postback tools write (a GET to /{postback_key}/postback); a conversion without tid replaces the click's
+    # existing one, so they are marked destructive.
+    _conversion("test_postback", "test", TestPostback, "Test postback", resource="postback", read_only=False,
+                destructive=True, idempotent=False, handler=_test_postback),
+    _conversion("create_conversion", "create", CreateConversion, "Create conversion", read_only=False,
+                destructive=True, idempotent=False, handler=_create_conversion),
+    _conversion("update_conversion", "update", UpdateConversion, "Update conversion", read_only=False,
+                destructive=True, idempotent=True, handler=_update_conversion),
+)  # fmt: skip

@@ -1,9 +1,185 @@
-"""Operations of this resource (being ported; filled in by its owner)."""
+"""A campaign's S2S postbacks (tracker → traffic source): list, get, create, update, delete.
+
+Keitaro has no postback endpoint: they are the `postbacks` array of the campaign, and `PUT /campaigns/{id}` replaces
+arrays whole. Each write reads the campaign, changes one entry and sends the full array back, so the other
+postbacks are kept. Two writers at once can still overwrite each other (Keitaro has no version check).
+"""
 
 from __future__ import annotations
 
-from keitaro_mcp.registry import Operation
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import Field
+
+from keitaro_mcp.envelope import Envelope, error_envelope
+from keitaro_mcp.operations._common import CampaignId, Params
+from keitaro_mcp.operations.campaigns import ConversionStatus, S2SPostback
+from keitaro_mcp.registry import Operation, Shaped
+
+if TYPE_CHECKING:
+    from keitaro_mcp.client import CallContext
 
 __all__ = ["OPERATIONS"]
 
-OPERATIONS: tuple[Operation, ...] = ()
+PostbackId = Field(ge=1, description="Postback ID (list_campaign_postbacks).")
+
+
+def _postbacks(campaign: Any) -> list[dict[str, Any]]:
+    items = campaign.get("postbacks") if isinstance(campaign, dict) else None
+    return [p for p in items if isinstance(p, dict)] if isinstance(items, list) else []
+
+
+def _find(items: list[dict[str, Any]], postback_id: int) -> dict[str, Any] | None:
+    return next((p for p in items if str(p.get("id")) == str(postback_id)), None)
+
+
+async def _read(ctx: CallContext, campaign_id: int) -> Envelope:
+    return await ctx.client.request(
+        "GET", f"/campaigns/{campaign_id}", resource=ctx.op.resource, operation=ctx.op.operation, retry=True
+    )
+
+
+async def _write(ctx: CallContext, campaign_id: int, postbacks: list[dict[str, Any]]) -> Envelope:
+    return await ctx.client.request(
+        "PUT", f"/campaigns/{campaign_id}", resource=ctx.op.resource, operation=ctx.op.operation,
+        body={"postbacks": postbacks}, retry=ctx.op.idempotent,
+    )  # fmt: skip
+
+
+def _missing(envelope: Envelope, ctx: CallContext, campaign_id: int, postback_id: int) -> Envelope:
+    message = f"Campaign {campaign_id} has no postback {postback_id}"
+    return error_envelope(envelope["request"], ctx.op.resource, ctx.op.operation, "not_found", message)
+
+
+class ListCampaignPostbacks(Params):
+    """List a campaign's S2S postbacks (sent to the traffic source on conversions)."""
+
+    campaign_id: CampaignId
+
+
+def _shape_list(data: Any, args: Any) -> Shaped:
+    return Shaped(_postbacks(data))
+
+
+class GetCampaignPostback(Params):
+    """Get one S2S postback of a campaign."""
+
+    campaign_id: CampaignId
+    postback_id: int = PostbackId
+
+
+async def _get(ctx: CallContext, args: GetCampaignPostback) -> Envelope:
+    """GET /campaigns/{id}, the entry of its postbacks array."""
+    envelope = await _read(ctx, args.campaign_id)
+    if not envelope["success"]:
+        return envelope
+    found = _find(_postbacks(envelope["data"]), args.postback_id)
+    if found is None:
+        return _missing(envelope, ctx, args.campaign_id, args.postback_id)
+    envelope["data"] = found
+    return envelope
+
+
+class CreateCampaignPostback(Params):
+    """Add an S2S postback to a campaign; its other postbacks are kept."""
+
+    campaign_id: CampaignId
+    url: str = Field(min_length=1)
+    """URL with macros such as {subid}, {status}, {revenue}."""
+    method: Literal["GET", "POST"] = "GET"
+    statuses: list[ConversionStatus] = Field(default_factory=lambda: list[ConversionStatus](["sale"]), min_length=1)
+    """Conversion statuses that trigger it."""
+
+
+async def _create(ctx: CallContext, args: CreateCampaignPostback) -> Envelope:
+    """GET /campaigns/{id}, PUT /campaigns/{id} with the postbacks array plus the new one."""
+    envelope = await _read(ctx, args.campaign_id)
+    if not envelope["success"]:
+        return envelope
+    before = _postbacks(envelope["data"])
+    new = S2SPostback(url=args.url, method=args.method, statuses=args.statuses).model_dump(
+        mode="json", exclude_none=True
+    )
+    envelope = await _write(ctx, args.campaign_id, [*before, new])
+    if not envelope["success"]:
+        return envelope
+    known = {str(p.get("id")) for p in before}
+    after = _postbacks(envelope["data"])
+    created = [p for p in after if str(p.get("id")) not in known]
+    envelope["data"] = created[-1] if created else new
+    return envelope
+
+
+class UpdateCampaignPostback(Params):
+    """Change one S2S postback of a campaign; only the fields you pass change, other postbacks are kept."""
+
+    campaign_id: CampaignId
+    postback_id: int = PostbackId
+    url: str | None = Field(default=None, min_length=1)
+    method: Literal["GET", "POST"] | None = None
+    statuses: list[ConversionStatus] | None = Field(default=None, min_length=1)
+
+
+async def _update(ctx: CallContext, args: UpdateCampaignPostback) -> Envelope:
+    """GET /campaigns/{id}, PUT /campaigns/{id} with the postbacks array, one entry changed."""
+    envelope = await _read(ctx, args.campaign_id)
+    if not envelope["success"]:
+        return envelope
+    items = _postbacks(envelope["data"])
+    found = _find(items, args.postback_id)
+    if found is None:
+        return _missing(envelope, ctx, args.campaign_id, args.postback_id)
+    changes = args.model_dump(mode="json", exclude_none=True, include={"url", "method", "statuses"})
+    changed = {**found, **changes}
+    envelope = await _write(ctx, args.campaign_id, [changed if p is found else p for p in items])
+    if not envelope["success"]:
+        return envelope
+    envelope["data"] = _find(_postbacks(envelope["data"]), args.postback_id) or changed
+    return envelope
+
+
+class DeleteCampaignPostback(Params):
+    """Remove one S2S postback from a campaign; its other postbacks are kept."""
+
+    campaign_id: CampaignId
+    postback_id: int = PostbackId
+
+
+async def _delete(ctx: CallContext, args: DeleteCampaignPostback) -> Envelope:
+    """GET /campaigns/{id}, PUT /campaigns/{id} with the postbacks array minus one."""
+    envelope = await _read(ctx, args.campaign_id)
+    if not envelope["success"]:
+        return envelope
+    items = _postbacks(envelope["data"])
+    found = _find(items, args.postback_id)
+    if found is None:
+        return _missing(envelope, ctx, args.campaign_id, args.postback_id)
+    envelope = await _write(ctx, args.campaign_id, [p for p in items if p is not found])
+    if not envelope["success"]:
+        return envelope
+    envelope["data"] = {"deleted": found, "postbacks": _postbacks(envelope["data"])}
+    return envelope
+
+
+def _postback(
+    name: str, operation: str, method: Literal["GET", "PUT"], params: type[Params], title: str, **extra: Any
+) -> Operation:
+    return Operation(
+        name=name, resource="postback", operation=operation, method=method, path="/campaigns/{campaign_id}",
+        params=params, toolset="campaigns_admin", title=title, **extra,
+    )  # fmt: skip
+
+
+OPERATIONS = (
+    _postback("list_campaign_postbacks", "getAll", "GET", ListCampaignPostbacks, "List campaign postbacks",
+              read_only=True, destructive=False, idempotent=True, shape=_shape_list),
+    _postback("get_campaign_postback", "get", "GET", GetCampaignPostback, "Get campaign postback",
+              read_only=True, destructive=False, idempotent=True, handler=_get),
+    # Read-modify-write: not retried blindly, except where repeating gives the same result (update, delete).
+    _postback("create_campaign_postback", "create", "PUT", CreateCampaignPostback, "Create campaign postback",
+              read_only=False, destructive=False, idempotent=False, handler=_create),
+    _postback("update_campaign_postback", "update", "PUT", UpdateCampaignPostback, "Update campaign postback",
+              read_only=False, destructive=False, idempotent=True, handler=_update),
+    _postback("delete_campaign_postback", "delete", "PUT", DeleteCampaignPostback, "Delete campaign postback",
+              read_only=False, destructive=True, idempotent=True, handler=_delete),
+)  # fmt: skip
