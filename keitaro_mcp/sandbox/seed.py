@@ -1,0 +1,585 @@
+"""Deterministic demo data: entities plus 90 days of affiliate traffic ending at ``now``.
+
+Speed matters (1,000,000 clicks in well under a minute): rows are generated as plain tuples,
+inserted with one ``executemany`` per batch inside a single transaction, and indexes are built
+afterwards (see ``store.TRAFFIC_INDEXES``).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from keitaro_mcp.sandbox import catalog, models
+from keitaro_mcp.sandbox.store import TRAFFIC_INDEXES, Store, fmt_ts
+
+DAY = 86400
+DAYS = 90
+BOT_FLOW = "Bot protection"
+
+# Columns the seeder fills; the rest keep their defaults (NULL / 0).
+SEEDED_CLICK_COLUMNS = (
+    "id", "dt", "campaign_id", "stream_id", "offer_id", "landing_id", "ts_id", "sub_id", "visitor_code",
+    "country_code", "region", "city", "language", "device_type", "device_model", "os", "os_version", "browser",
+    "browser_version", "connection_type", "operator", "isp", "ip", "user_agent", "referrer", "source", "keyword",
+    "ad_campaign_id", "external_id", "creative_id", "sub_id_1", "sub_id_2", "sub_id_3", "sub_id_4",
+    "is_bot", "is_unique_campaign", "is_unique_stream", "is_unique_global", "is_using_proxy", "landing_clicked",
+    "landing_clicked_dt", "cost", "conversions", "leads", "sales", "rejected", "rebills", "lead_revenue",
+    "sale_revenue", "rejected_revenue",
+)  # fmt: skip
+
+NETWORK_STATUSES = [
+    {"lead": "hold", "sale": "confirmed", "rejected": "trash"},
+    {"lead": "pending", "sale": "approved", "rejected": "declined"},
+    {"lead": "lead", "sale": "sale", "rejected": "rejected"},
+    {"lead": "pending", "sale": "approved", "rejected": "reversed"},
+    {"lead": "1", "sale": "2", "rejected": "3"},
+    {"lead": "hold", "sale": "approved", "rejected": "cancelled"},
+]
+
+
+@dataclass
+class Flow:
+    id: int
+    countries: set[str] | None  # None = default flow (catches the rest)
+    offers: list[tuple[int, int]]  # (offer_id, share)
+    landings: list[tuple[int, int]]
+
+    @property
+    def share_total(self) -> int:
+        return sum(s for _, s in self.offers)
+
+
+@dataclass
+class CampaignPlan:
+    id: int
+    name: str
+    ts_index: int
+    geos: dict[str, float]
+    cost_type: str
+    target_roi: float
+    volume: float
+    cr_mult: float
+    special: str
+    bot_flow: int = 0
+    flows: list[Flow] = field(default_factory=list)
+    ad_campaigns: list[str] = field(default_factory=list)
+
+
+def seed(store: Store, seed: int, clicks: int, now: datetime, postback_key: str) -> None:
+    rng = random.Random(seed)
+    now_epoch = int(now.timestamp())
+    plans = seed_entities(store, rng, now_epoch, postback_key)
+    seed_traffic(store, rng, plans, clicks, now_epoch)
+
+
+def _stamp(now_epoch: int, days_ago: float) -> str:
+    return fmt_ts(now_epoch - int(days_ago * DAY)) or ""
+
+
+def seed_entities(store: Store, rng: random.Random, now_epoch: int, postback_key: str) -> list[CampaignPlan]:
+    created = _stamp(now_epoch, 120)
+    gid = 0
+    group_ids: dict[tuple[str, int], int] = {}
+    for gtype, names in (
+        ("campaigns", catalog.CAMPAIGN_GROUPS),
+        ("offers", catalog.OFFER_GROUPS),
+        ("landings", catalog.LANDING_GROUPS),
+        ("domains", ["Tracking domains"]),
+    ):
+        for i, name in enumerate(names):
+            gid += 1
+            group_ids[(gtype, i)] = gid
+            store.save_doc("groups", {**models.group(gid), "name": name, "type": gtype, "position": i + 1})
+    store.bump_counter("groups", gid)
+
+    tracker = "https://trk.adsandbox.example"
+    for i, (name, template, offer_param) in enumerate(catalog.AFFILIATE_NETWORKS, start=1):
+        doc = models.affiliate_network(i, created)
+        doc.update(
+            name=name,
+            template_name=template,
+            offer_param=offer_param,
+            postback_url=f"{tracker}/{postback_key}/postback?subid={{subid}}&status={{status}}&payout={{payout}}",
+        )
+        store.save_doc("affiliate_networks", doc)
+    store.bump_counter("affiliate_networks", len(catalog.AFFILIATE_NETWORKS))
+
+    for i, (name, template, _mobile, _bots, _refs, postback) in enumerate(catalog.TRAFFIC_SOURCES, start=1):
+        doc = models.traffic_source(i, created)
+        doc.update(
+            name=name,
+            template_name=template,
+            postback_url=postback,
+            parameters=models.default_parameters(_source_parameters(template)),
+        )
+        store.save_doc("traffic_sources", doc)
+    store.bump_counter("traffic_sources", len(catalog.TRAFFIC_SOURCES))
+
+    offer_groups = {0: 0, 1: 0, 2: 1, 3: 0, 4: 0, 5: 1}
+    for i, (name, net, payout, ptype, countries, _cr, _approve, upsell) in enumerate(catalog.OFFERS, start=1):
+        doc = models.offer(i, created)
+        network = catalog.AFFILIATE_NETWORKS[net]
+        doc.update(
+            name=name,
+            group_id=group_ids[("offers", offer_groups.get(net, 3) if "Sweep" not in name else 3)],
+            affiliate_network_id=net + 1,
+            affiliate_network=network[0],
+            action_payload=f"https://{network[1]}.offers.example/click?o={1000 + i * 7}&{network[2]}",
+            payout_value=payout,
+            payout_type=ptype,
+            payout_upsell=upsell,
+            payout_auto=net in (1, 2),
+            country=countries,
+        )
+        store.save_doc("offers", doc)
+    store.bump_counter("offers", len(catalog.OFFERS))
+
+    for i, name in enumerate(catalog.LANDINGS, start=1):
+        doc = models.landing(i, created)
+        doc.update(name=name, group_id=group_ids[("landings", i % 3)], local_path=f"/landers/lp{i}")
+        store.save_doc("landings", doc)
+        html = (
+            f"<!doctype html><html><head><title>{name}</title></head>"
+            "<body><a href='{offer}'>Continue</a></body></html>"
+        )
+        store.execute(
+            "INSERT INTO files (owner, owner_id, path, data) VALUES ('landings', ?, 'index.html', ?)", (i, html)
+        )
+        store.execute(
+            "INSERT INTO files (owner, owner_id, path, data) VALUES ('landings', ?, 'css/style.css', ?)",
+            (i, "body{font-family:Arial,sans-serif;max-width:640px;margin:auto}"),
+        )
+    store.bump_counter("landings", len(catalog.LANDINGS))
+
+    domains = ["trk.adsandbox.example", "go.adsandbox.example", "click.promo-deals.example", "old-offers.example"]
+    for i, name in enumerate(domains, start=1):
+        doc = models.domain(i, created)
+        doc.update(name=name, group_id=group_ids[("domains", 0)], default_campaign_id=1 if i == 1 else 0)
+        doc["default_campaign"] = doc["default_campaign_id"]
+        if i == 4:
+            doc["state"] = "deleted"
+        store.save_doc("domains", doc)
+    store.bump_counter("domains", len(domains))
+
+    plans: list[CampaignPlan] = []
+    stream_id = 0
+    for cid, (name, ts, grp, geos, offer_ids, cost_type, roi, volume, cr_mult, special) in enumerate(
+        catalog.CAMPAIGNS, start=1
+    ):
+        plan = CampaignPlan(cid, name, ts, geos, cost_type, roi, volume, cr_mult, special)
+        plan.ad_campaigns = [str(rng.randrange(10**17, 10**18)) for _ in range(3)]
+        doc = models.campaign(cid, _stamp(now_epoch, 100 - cid), rng)
+        doc.update(
+            name=name,
+            alias=models.random_alias(rng),
+            group_id=group_ids[("campaigns", grp)],
+            traffic_source_id=ts + 1,
+            cost_type=cost_type,
+            domain_id=1 + cid % 3,
+            uniqueness_method="ip_ua",
+            parameters=models.default_parameters(_source_parameters(catalog.TRAFFIC_SOURCES[ts][1])),
+            bind_visitors="s" if cid % 4 == 0 else "",
+            type="position",
+        )
+        if special == "paused":
+            doc["state"] = "disabled"
+        if special == "archived":
+            doc["state"] = "deleted"
+        source = catalog.TRAFFIC_SOURCES[ts]
+        if source[5]:
+            doc["postbacks"] = [
+                {"id": cid, "campaign_id": cid, "method": "GET", "statuses": ["lead", "sale"], "url": source[5]}
+            ]
+        # Flows: a forced bot filter, one or two geo flows with weighted offers, a default flow.
+        stream_id += 1
+        plan.bot_flow = stream_id
+        bot = models.stream(stream_id, cid, doc["created_at"])
+        bot.update(
+            type="forced",
+            name=BOT_FLOW,
+            position=1,
+            schema="action",
+            action_type="status404",
+            weight=0,
+            filters=[{"id": stream_id, "stream_id": stream_id, "name": "bot", "mode": "accept", "payload": None}],
+        )
+        store.save_doc("streams", bot, parent_id=cid)
+        countries = list(geos)
+        halves = (
+            [countries] if len(countries) < 3 else [countries[: len(countries) // 2], countries[len(countries) // 2 :]]
+        )
+        for n, part in enumerate(halves):
+            stream_id += 1
+            shares = [60, 40, 20][: len(offer_ids)] if n == 0 else [40, 60, 20][: len(offer_ids)]
+            offers = list(zip(offer_ids, shares, strict=False))
+            use_landings = (cid + n) % 2 == 0
+            landings = [(1 + (cid + k) % len(catalog.LANDINGS), 50) for k in range(2)] if use_landings else []
+            flow = Flow(stream_id, set(part), offers, landings)
+            plan.flows.append(flow)
+            store.save_doc("streams", _flow_doc(flow, cid, n + 2, f"{'/'.join(part)} - main", doc["created_at"]), cid)
+        stream_id += 1
+        default = Flow(stream_id, None, [(offer_ids[0], 100)], [])
+        plan.flows.append(default)
+        default_doc = _flow_doc(default, cid, len(halves) + 2, "Default", doc["created_at"])
+        default_doc["type"] = "default"
+        store.save_doc("streams", default_doc, cid)
+        store.save_doc("campaigns", doc)
+        plans.append(plan)
+    store.bump_counter("campaigns", len(plans))
+    store.bump_counter("streams", stream_id)
+    store.bump_counter("bindings", stream_id * 10)
+
+    users = [("admin", "ADMIN", "full_access"), ("anna.buyer", "USER", "to_groups_and_selected"),
+             ("max.analyst", "USER", "read_only")]  # fmt: skip
+    for uid, (login, utype, access) in enumerate(users, start=1):
+        udoc = models.user(uid)
+        udoc.update(login=login, type=utype)
+        for key in models.ACCESS_TYPES:
+            udoc["access_data"][key] = access
+        if utype == "ADMIN":
+            udoc["key_count"] = 2
+        store.save_doc("users", udoc)
+    store.bump_counter("users", len(users))
+
+    fb = models.facebook(1)
+    fb.update(name="FB Ad Account - Nutra US", ad_account_id="act_2846193057712345", token="EAAB-demo-token")
+    store.save_doc("facebook_integrations", fb)
+    store.bump_counter("facebook_integrations", 1)
+    store.executemany("INSERT INTO facebook_campaigns VALUES (1, ?)", [(1,), (2,)])
+
+    store.set_setting("botlist", "66.249.66.1\n66.249.66.2\n157.55.39.10\n40.77.167.0/24\n173.252.64.0/18")
+    store.set_setting("avscan_key", "")
+    store.set_setting("imklo_api_url", "")
+    store.executemany(
+        "INSERT INTO labels VALUES (?, ?, ?, ?)",
+        [(1, "sub_id_1", "Audience_Network_Classic", "blacklist"), (1, "sub_id_1", "Facebook_Mobile_Feed", "whitelist"),
+         (4, "source", "onclckmn.com", "blacklist")],
+    )  # fmt: skip
+    start = now_epoch - 3 * DAY
+    for k, message in enumerate(
+        ["Tracker started", "GeoIP database updated (DB-IP City Lite)", "Cron: stats aggregation completed"]
+    ):
+        store.log("system", message, start + k * 3600, jid=f"{rng.getrandbits(32):08x}")
+    return plans
+
+
+def _source_parameters(template: str) -> dict[str, Any]:
+    if template == "facebook":
+        return {
+            "ad_campaign_id": {"name": "utm_campaign", "placeholder": "{{campaign.id}}", "alias": "Campaign ID"},
+            "creative_id": {"name": "utm_content", "placeholder": "{{ad.name}}", "alias": "Ad"},
+            "sub_id_1": {"name": "utm_placement", "placeholder": "{{placement}}", "alias": "Placement"},
+            "sub_id_2": {"name": "adset", "placeholder": "{{adset.name}}", "alias": "Ad set"},
+            "sub_id_3": {"name": "ad_id", "placeholder": "{{ad.id}}", "alias": "Ad ID"},
+            "sub_id_4": {"name": "fbclid", "placeholder": "", "alias": "fbclid"},
+        }
+    if template in ("propellerads", "zeropark"):
+        return {
+            "external_id": {"name": "visitor_id", "placeholder": "${SUBID}", "alias": ""},
+            "sub_id_1": {"name": "zone", "placeholder": "${ZONEID}", "alias": "Zone"},
+            "sub_id_2": {"name": "bid", "placeholder": "${BID}", "alias": "Bid"},
+            "cost": {"name": "cost", "placeholder": "${COST}", "alias": ""},
+        }
+    return {
+        "keyword": {"name": "utm_term", "placeholder": "{keyword}", "alias": "Keyword"},
+        "ad_campaign_id": {"name": "utm_campaign", "placeholder": "{campaignid}", "alias": ""},
+        "creative_id": {"name": "utm_content", "placeholder": "{creative}", "alias": ""},
+        "sub_id_1": {"name": "placement", "placeholder": "{placement}", "alias": "Placement"},
+    }
+
+
+def _flow_doc(flow: Flow, campaign_id: int, position: int, name: str, created: str) -> dict[str, Any]:
+    doc = models.stream(flow.id, campaign_id, created)
+    doc.update(name=name, position=position, weight=100)
+    if flow.countries is not None:
+        doc["filters"] = [
+            {
+                "id": flow.id,
+                "stream_id": flow.id,
+                "name": "country",
+                "mode": "accept",
+                "payload": sorted(flow.countries),
+            }
+        ]
+    doc["offers"] = [
+        {"id": flow.id * 10 + k, "stream_id": flow.id, "offer_id": o, "state": "active", "share": s,
+         "created_at": created, "updated_at": created}
+        for k, (o, s) in enumerate(flow.offers)
+    ]  # fmt: skip
+    doc["landings"] = [
+        {"id": flow.id * 10 + 5 + k, "stream_id": flow.id, "landing_id": lid, "state": "active", "share": s,
+         "created_at": created, "updated_at": created}
+        for k, (lid, s) in enumerate(flow.landings)
+    ]  # fmt: skip
+    return doc
+
+
+def _day_weights(plan: CampaignPlan, rng: random.Random) -> list[float]:
+    weights = []
+    level = 1.0
+    for d in range(DAYS):
+        level = max(0.4, min(1.8, level * (1 + rng.uniform(-0.08, 0.08))))
+        weekday_dip = 0.82 if d % 7 in (5, 6) else 1.0
+        w = level * weekday_dip
+        if plan.special == "new" and d < DAYS - 20:
+            w = 0.0
+        if plan.special == "paused" and d >= DAYS - 30:
+            w = 0.0
+        if plan.special == "archived" and d >= DAYS - 45:
+            w = 0.0
+        weights.append(w)
+    return weights
+
+
+HOUR_WEIGHTS = [2, 1.5, 1, 0.8, 0.7, 0.8, 1.2, 2, 3, 3.5, 3.8, 4, 4.2, 4.2, 4, 4, 4.2, 4.6, 5.2, 5.8, 6, 5.5, 4.5, 3]
+
+
+def seed_traffic(store: Store, rng: random.Random, plans: list[CampaignPlan], clicks: int, now_epoch: int) -> None:
+    total_volume = sum(p.volume for p in plans)
+    window_start = now_epoch - DAYS * DAY
+    click_id = 0
+    conv_id = 0
+    columns = ", ".join(SEEDED_CLICK_COLUMNS)
+    marks = ", ".join("?" * len(SEEDED_CLICK_COLUMNS))
+    click_sql = f"INSERT INTO clicks ({columns}) VALUES ({marks})"
+    conv_sql = f"INSERT INTO conversions VALUES ({', '.join('?' * 13)})"
+    devices = catalog.DEVICES
+    device_weights = [d[7] for d in devices]
+    received: list[tuple[int, str]] = []
+    with store.transaction() as conn:
+        for plan in plans:
+            n = round(clicks * plan.volume / total_volume)
+            if n == 0:
+                continue
+            rows, convs, click_id, conv_id = _campaign_traffic(
+                plan, rng, n, click_id, conv_id, window_start, now_epoch, devices, device_weights, received
+            )
+            conn.executemany(click_sql, rows)
+            conn.executemany(conv_sql, convs)
+        for sql in TRAFFIC_INDEXES:
+            conn.execute(sql)
+        for dt, message in sorted(received)[-60:]:
+            conn.execute("INSERT INTO logs (type, dt, jid, message) VALUES ('postbacks', ?, '', ?)", (dt, message))
+        conn.execute("ANALYZE")
+    store.bump_counter("clicks", click_id)
+    store.bump_counter("conversions", conv_id)
+
+
+def _campaign_traffic(
+    plan: CampaignPlan,
+    rng: random.Random,
+    n: int,
+    click_id: int,
+    conv_id: int,
+    window_start: int,
+    now_epoch: int,
+    devices: list[tuple[str, str, str, str, str, str, str, float]],
+    device_weights: list[float],
+    received: list[tuple[int, str]],
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], int, int]:
+    source = catalog.TRAFFIC_SOURCES[plan.ts_index]
+    template, mobile_share, bot_rate, refs = source[1], source[2], source[3], source[4]
+    rnd = rng.random
+    day_w = _day_weights(plan, rng)
+    first_hour = (window_start // 3600) % 24
+    hour_w = [HOUR_WEIGHTS[(first_hour + h) % 24] for h in range(24)]
+    geo_names = list(plan.geos)
+    geo_w = list(plan.geos.values())
+    # ~5% of clicks come from outside the targeted geos and fall to the default flow.
+    stray = [g for g in catalog.GEOS if g not in plan.geos]
+    days = rng.choices(range(DAYS), day_w, k=n)
+    hours = rng.choices(range(24), hour_w, k=n)
+    countries = [rng.choice(stray) if rnd() < 0.05 else c for c in rng.choices(geo_names, geo_w, k=n)]
+    mobile_idx = [i for i, d in enumerate(devices) if d[0] != "desktop"]
+    desk_idx = [i for i, d in enumerate(devices) if d[0] == "desktop"]
+    mob_pick = rng.choices(mobile_idx, [device_weights[i] for i in mobile_idx], k=n)
+    desk_pick = rng.choices(desk_idx, [device_weights[i] for i in desk_idx], k=n)
+    flows_by_geo: dict[str, Flow] = {}
+    default_flow = plan.flows[-1]
+    for flow in plan.flows[:-1]:
+        for c in flow.countries or ():
+            flows_by_geo[c] = flow
+    recent_break = now_epoch - 6 * DAY if plan.special == "broken_last_week" else None
+    fatigue_from = now_epoch - 10 * DAY if plan.special == "fatigue" else None
+    offers = catalog.OFFERS
+    rows: list[list[Any]] = []
+    convs: list[tuple[Any, ...]] = []
+    for i in range(n):
+        click_id += 1
+        dt = window_start + days[i] * DAY + hours[i] * 3600 + int(rnd() * 3600)
+        country = countries[i]
+        geo = catalog.GEOS[country]
+        is_bot = 1 if rnd() < bot_rate else 0
+        dev = devices[mob_pick[i] if rnd() < mobile_share else desk_pick[i]]
+        ua = dev[6]
+        if is_bot:
+            dev = devices[desk_idx[0]]
+            ua = catalog.BOT_USER_AGENTS[int(rnd() * len(catalog.BOT_USER_AGENTS))] if rnd() < 0.6 else dev[6]
+        region, city = geo[2][int(rnd() * len(geo[2]))]
+        mobile_net = dev[0] != "desktop" and rnd() < 0.55
+        isp = geo[4][int(rnd() * len(geo[4]))] if mobile_net else geo[3][int(rnd() * len(geo[3]))]
+        unique_c = 0 if is_bot else (1 if rnd() < 0.8 else 0)
+        unique_s = 1 if unique_c or (not is_bot and rnd() < 0.1) else 0
+        unique_g = 1 if unique_c and rnd() < 0.85 else 0
+        proxy = 1 if rnd() < (0.4 if is_bot else 0.015) else 0
+        ip = f"{geo[5]}.{int(rnd() * 256)}.{int(rnd() * 256)}.{1 + int(rnd() * 254)}"
+        ref = refs[int(rnd() * len(refs))]
+        ad_campaign = plan.ad_campaigns[int(rnd() * len(plan.ad_campaigns))]
+        creative = f"cr_{plan.id:02d}_{1 + int(rnd() * 6)}"
+        keyword = external = s1 = s2 = s3 = s4 = None
+        if template == "facebook":
+            s1 = catalog.FB_PLACEMENTS[int(rnd() * len(catalog.FB_PLACEMENTS))]
+            s2 = f"{country} {dev[2]} {'25-44' if rnd() < 0.6 else '45-65'}"
+            s3 = f"{ad_campaign[:10]}{int(rnd() * 6):02d}"
+            s4 = str(120200000000000000 + int(rnd() * 10**12))
+        elif template in ("propellerads", "zeropark"):
+            s1 = str(4_100_000 + int(rnd() * 400) * 37)
+            s2 = f"{0.01 + int(rnd() * 8) * 0.005:.3f}"
+            external = f"{rng.getrandbits(48):012x}"
+        else:
+            keyword = catalog.KEYWORDS[int(rnd() * len(catalog.KEYWORDS))] if template == "google" else None
+            s1 = ref
+        stream_id = offer_id = landing_id = 0
+        lp_clicked = 0
+        lp_dt = 0
+        if is_bot:
+            stream_id = plan.bot_flow
+        else:
+            flow = flows_by_geo.get(country, default_flow)
+            stream_id = flow.id
+            if flow.landings:
+                landing_id = flow.landings[0][0] if rnd() < 0.5 else flow.landings[-1][0]
+                if rnd() < 0.55:
+                    lp_clicked = 1
+                    lp_dt = dt + 8 + int(rnd() * 90)
+            if lp_clicked or not flow.landings:
+                pick = rnd() * flow.share_total
+                for oid, share in flow.offers:
+                    pick -= share
+                    if pick <= 0:
+                        offer_id = oid
+                        break
+        sub_id = f"{click_id:06x}{rng.getrandbits(28):07x}"  # unique: the click id is its prefix
+        row: list[Any] = [
+            click_id, dt, plan.id, stream_id, offer_id, landing_id, plan.ts_index + 1, sub_id,
+            f"{rng.getrandbits(28):07x}", country, region, city, geo[1], dev[0], dev[1], dev[2], dev[3], dev[4],
+            dev[5], "Cellular" if mobile_net else "Broadband", geo[4][0] if mobile_net else None, isp, ip, ua,
+            f"https://{ref}/", ref, keyword, ad_campaign, external, creative, s1, s2, s3, s4,
+            is_bot, unique_c, unique_s, unique_g, proxy, lp_clicked, lp_dt, 0.0,
+            0, 0, 0, 0, 0, 0.0, 0.0, 0.0,
+        ]  # fmt: skip
+        if offer_id:
+            o = offers[offer_id - 1]
+            p = o[5] / 100 * plan.cr_mult * (0.75 if dev[0] == "desktop" else 1.0) * (1.4 if lp_clicked else 1.0)
+            if recent_break is not None and dt >= recent_break:
+                p = 0.0
+            if fatigue_from is not None and dt >= fatigue_from:
+                p *= 0.3
+            if rnd() < p:
+                conv_id = _conversions(row, o, rng, conv_id, now_epoch, convs, received)
+        rows.append(row)
+    _apply_costs(plan, rows)
+    return [tuple(r) for r in rows], convs, click_id, conv_id
+
+
+def _conversions(
+    row: list[Any],
+    offer: tuple[str, int, float, str, list[str], float, float, bool],
+    rng: random.Random,
+    conv_id: int,
+    now_epoch: int,
+    convs: list[tuple[Any, ...]],
+    received: list[tuple[int, str]],
+) -> int:
+    """Write the conversion(s) of one click and fold them into the click row's aggregates."""
+    rnd = rng.random
+    click_id, dt, sub_id = row[0], row[1], row[7]
+    payout = offer[2]
+    statuses = NETWORK_STATUSES[offer[1]]
+    lead_dt = dt + 30 + int(rng.expovariate(1 / 1500))
+    if lead_dt >= now_epoch:
+        return conv_id
+    approve = offer[6] / 100
+    u = rnd()
+    direct = approve >= 0.85  # SOI/DOI style offers report a confirmed sale straight away
+    final, decided = "lead", None
+    if direct and u < approve:
+        final, decided = "sale", lead_dt
+    elif u < approve:
+        final, decided = "sale", lead_dt + 3600 + int(rnd() * 4 * DAY)
+    elif u < approve + (1 - approve) * 0.75:
+        final, decided = "rejected", lead_dt + 3600 + int(rnd() * 5 * DAY)
+    if decided is not None and decided >= now_epoch:
+        final, decided = "lead", None
+    previous = "lead" if decided is not None and decided != lead_dt else None
+    conv_id += 1
+    tid = f"{rng.getrandbits(40):010x}"
+    postback_dt = decided or lead_dt
+    convs.append(
+        (conv_id, click_id, sub_id, tid, final, previous, statuses[final], payout, 0.0, "USD", postback_dt,
+         decided if final == "sale" else None, json.dumps({"from": catalog.AFFILIATE_NETWORKS[offer[1]][1]}))
+    )  # fmt: skip
+    received.append(
+        (postback_dt, f"Received postback /postback?subid={sub_id}&status={statuses[final]}&payout={payout}")
+    )
+    row[-8] = 1  # conversions
+    if final == "lead":
+        row[-7] = 1
+        row[-3] += payout
+    elif final == "sale":
+        row[-6] = 1
+        row[-2] += payout
+    else:
+        row[-5] = 1
+        row[-1] += payout
+    if final == "sale" and offer[7]:
+        at = decided or lead_dt
+        for _ in range(int(rnd() * 3)):
+            at += 28 * DAY + int(rnd() * 4 * DAY)
+            if at >= now_epoch:
+                break
+            conv_id += 1
+            amount = round(payout * 0.6, 2)
+            convs.append(
+                (conv_id, click_id, sub_id, f"{rng.getrandbits(40):010x}", "rebill", None, "rebill", amount, 0.0,
+                 "USD", at, at, "{}")
+            )  # fmt: skip
+            row[-4] += 1
+            row[-2] += amount
+    return conv_id
+
+
+def _apply_costs(plan: CampaignPlan, rows: list[list[Any]]) -> None:
+    """Per-click cost by the campaign's model, sized so the campaign lands near its target ROI."""
+    if plan.special == "no_cost" or not rows:
+        return
+    revenue = sum(r[-3] + r[-2] for r in rows)
+    billable = [r for r in rows if r[36]] if plan.cost_type == "CPUC" else rows  # r[36]: is_unique_campaign
+    if not billable:
+        return
+    per_click = revenue / (1 + plan.target_roi / 100) / len(billable)
+    per_click = round(max(per_click, 0.005), 4)
+    for r in billable:
+        r[-9] = per_click
+
+
+def chunks(seq: list[Any], size: int) -> Iterator[list[Any]]:
+    for i in range(0, len(seq), size):
+        yield seq[i : i + size]
+
+
+def campaign_cost_values(store: Store) -> None:
+    """Write the derived per-click cost back into each campaign's ``cost_value``."""
+    rows = store.query("SELECT campaign_id, max(cost) AS c FROM clicks GROUP BY campaign_id")
+    per_click = {int(r[0]): float(r[1] or 0) for r in rows}
+    for doc in store.list_docs("campaigns"):
+        value = per_click.get(doc["id"], 0.0)
+        if doc["cost_type"] == "CPM":
+            value *= 1000
+        doc["cost_value"] = models.decimal_str(value, 4)
+        store.save_doc("campaigns", doc)
