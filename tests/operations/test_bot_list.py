@@ -1,0 +1,63 @@
+"""Wire tests for the bot list tools against the sandbox tracker (one test: the list is shared state)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import Kt
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_bot_list_round_trip(kt: Kt) -> None:
+    original = await kt.ok("get_bot_list")
+    assert kt.wire.last.method == "GET" and kt.wire.last.path == "/botlist"
+    assert original["resource"] == "bot" and original["operation"] == "get"
+    assert isinstance(original["data"], list) and original["count"] == len(original["data"]) >= 1
+    try:
+        added = await kt.ok("add_bot_list_ips", {"ips": ["203.0.113.7", "2001:db8::/32", "203.0.113.7"]})
+        assert kt.wire.last.method == "POST" and kt.wire.last.path == "/botlist/add"
+        assert kt.wire.last.body == {"value": "203.0.113.7\n2001:db8::/32"}, "newline-joined, duplicates once"
+        assert added["operation"] == "add" and added["data"]["count"] == original["count"] + 2
+
+        excluded = await kt.ok("exclude_bot_list_ips", {"ips": ["203.0.113.7"]})
+        assert kt.wire.last.method == "POST" and kt.wire.last.path == "/botlist/exclude"
+        assert kt.wire.last.body == {"value": "203.0.113.7"}
+        assert excluded["operation"] == "exclude" and excluded["data"]["count"] == original["count"] + 1
+        now = await kt.ok("get_bot_list")
+        assert "2001:db8::/32" in now["data"] and "203.0.113.7" not in now["data"]
+
+        replaced = await kt.ok("replace_bot_list", {"ips": ["198.51.100.1", "198.51.100.0/24"], "confirm": True})
+        assert kt.wire.last.method == "PUT" and kt.wire.last.path == "/botlist"
+        assert kt.wire.last.body == {"value": "198.51.100.1\n198.51.100.0/24"}, "confirm is not sent"
+        assert replaced["operation"] == "replace" and replaced["data"]["count"] == 2
+
+        cleared = await kt.ok("clear_bot_list", {"confirm": True})
+        assert kt.wire.last.method == "DELETE" and kt.wire.last.path == "/botlist"
+        assert kt.wire.last.query == {} and kt.wire.last.body is None
+        assert cleared["operation"] == "clear"
+        assert (await kt.ok("get_bot_list"))["data"] == []
+    finally:
+        await kt.ok("replace_bot_list", {"ips": original["data"], "confirm": True})
+    assert (await kt.ok("get_bot_list"))["data"] == original["data"]
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments"),
+    [
+        ("add_bot_list_ips", {"ips": []}),
+        ("add_bot_list_ips", {"ips": "1.2.3.4"}),
+        ("add_bot_list_ips", {"ips": ["1.2.3.4-1.2.3.9"]}),
+        ("add_bot_list_ips", {"ips": ["999.1.1.1"]}),
+        ("add_bot_list_ips", {"ips": ["10.0.0.0/33"]}),
+        ("exclude_bot_list_ips", {"ips": ["example.com"]}),
+        ("exclude_bot_list_ips", {"value": "1.2.3.4"}),
+        ("replace_bot_list", {"ips": ["1.2.3.4"]}),
+        ("clear_bot_list", {}),
+        ("clear_bot_list", {"confirm": "yes"}),
+    ],
+)
+async def test_bad_input_sends_nothing(kt: Kt, tool: str, arguments: dict[str, object]) -> None:
+    envelope = await kt.call(tool, arguments)
+    assert envelope["error"]["kind"] == "invalid_arguments"
+    assert not kt.wire.sent

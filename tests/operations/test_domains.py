@@ -1,0 +1,105 @@
+"""Wire tests for the domain tools against the sandbox tracker."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import Kt
+
+pytestmark = pytest.mark.anyio
+
+
+async def new_domain(kt: Kt, name: str) -> int:
+    envelope = await kt.ok("create_domain", {"name": name})
+    domain_id = envelope["data"]["id"]
+    assert isinstance(domain_id, int)
+    return domain_id
+
+
+async def test_list_domains(kt: Kt) -> None:
+    envelope = await kt.ok("list_domains")
+    assert kt.wire.last.method == "GET" and kt.wire.last.path == "/domains" and kt.wire.last.query == {}
+    assert envelope["resource"] == "domain" and envelope["operation"] == "getAll"
+    assert envelope["count"] == len(envelope["data"]) >= 1
+
+
+async def test_get_domain(kt: Kt) -> None:
+    first = (await kt.ok("list_domains"))["data"][0]
+    envelope = await kt.ok("get_domain", {"domain_id": first["id"]})
+    assert kt.wire.last.method == "GET" and kt.wire.last.path == f"/domains/{first['id']}"
+    assert envelope["operation"] == "get" and envelope["data"]["name"] == first["name"]
+
+
+async def test_create_domain_sends_given_fields_and_unwraps_the_array(kt: Kt) -> None:
+    args = {"name": "wire-create.example", "catch_not_found": True, "notes": "n", "allow_indexing": False}
+    envelope = await kt.ok("create_domain", args)
+    assert kt.wire.last.method == "POST" and kt.wire.last.path == "/domains"
+    assert kt.wire.last.body == args
+    assert envelope["operation"] == "create" and "count" not in envelope
+    assert envelope["data"]["name"] == "wire-create.example" and envelope["data"]["catch_not_found"] is True
+
+
+async def test_create_domain_twice_is_a_validation_error(kt: Kt) -> None:
+    await new_domain(kt, "twice.example")
+    again = await kt.call("create_domain", {"name": "twice.example"})
+    assert again["error"]["kind"] == "validation"
+
+
+async def test_update_domain_sends_only_given_fields(kt: Kt) -> None:
+    domain_id = await new_domain(kt, "wire-update.example")
+    envelope = await kt.ok("update_domain", {"domain_id": domain_id, "is_ssl": False, "default_campaign_id": 2})
+    assert kt.wire.last.method == "PUT" and kt.wire.last.path == f"/domains/{domain_id}"
+    assert kt.wire.last.body == {"is_ssl": False, "default_campaign_id": 2}
+    assert envelope["operation"] == "update" and envelope["data"]["is_ssl"] is False
+
+
+async def test_check_domain(kt: Kt) -> None:
+    domain_id = await new_domain(kt, "wire-check.example")
+    envelope = await kt.ok("check_domain", {"domain_id": domain_id})
+    assert kt.wire.last.method == "POST" and kt.wire.last.path == f"/domains/{domain_id}/check"
+    assert envelope["operation"] == "check" and envelope["data"]["id"] == domain_id
+
+
+async def test_archive_list_deleted_and_restore(kt: Kt) -> None:
+    domain_id = await new_domain(kt, "wire-archive.example")
+    archived = await kt.ok("archive_domain", {"domain_id": domain_id})
+    assert kt.wire.last.method == "DELETE" and kt.wire.last.path == f"/domains/{domain_id}"
+    assert archived["operation"] == "delete"
+    gone = await kt.call("get_domain", {"domain_id": domain_id})
+    assert gone["error"]["kind"] == "not_found"
+    write = await kt.call("update_domain", {"domain_id": domain_id, "notes": "x"})
+    assert write["error"]["kind"] == "not_found", "a write on an archived domain is not a success"
+    deleted = await kt.ok("list_deleted_domains")
+    assert kt.wire.last.method == "GET" and kt.wire.last.path == "/domains/deleted"
+    assert deleted["operation"] == "getDeleted" and domain_id in [d["id"] for d in deleted["data"]]
+    restored = await kt.ok("restore_domain", {"domain_id": domain_id})
+    assert kt.wire.last.method == "POST" and kt.wire.last.path == f"/domains/{domain_id}/restore"
+    assert restored["operation"] == "restore"
+    back = await kt.ok("get_domain", {"domain_id": domain_id})
+    assert back["data"]["state"] == "active"
+
+
+async def test_missing_domain_is_not_found(kt: Kt) -> None:
+    envelope = await kt.call("check_domain", {"domain_id": 987654})
+    assert envelope["error"]["kind"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments"),
+    [
+        ("get_domain", {"domain_id": 0}),
+        ("get_domain", {"domain_id": "abc"}),
+        ("get_domain", {}),
+        ("create_domain", {}),
+        ("create_domain", {"name": ""}),
+        ("create_domain", {"name": "x.example", "wildcard": True}),
+        ("update_domain", {"domain_id": 1, "state": "deleted"}),
+        ("update_domain", {"domain_id": 1, "default_campaign_id": -1}),
+        ("update_domain", {"domain_id": 1, "is_ssl": "sometimes"}),
+        ("list_domains", {"limit": 5}),
+    ],
+)
+async def test_bad_input_sends_nothing(kt: Kt, tool: str, arguments: dict[str, object]) -> None:
+    envelope = await kt.call(tool, arguments)
+    assert envelope["error"]["kind"] == "invalid_arguments"
+    assert not kt.wire.sent

@@ -1,0 +1,113 @@
+"""Wire tests for the third-party integration tools against the sandbox tracker."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import Kt
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_avscan_key_travels_in_the_query_string(kt: Kt) -> None:
+    before = await kt.ok("get_avscan_key")
+    assert kt.wire.last.method == "GET" and kt.wire.last.path == "/integrations/avscan"
+    assert before["resource"] == "integration" and before["operation"] == "getAvscan"
+    try:
+        updated = await kt.ok("update_avscan_key", {"avscan_key": "av-wire-123"})
+        assert kt.wire.last.method == "PUT" and kt.wire.last.path == "/integrations/avscan"
+        assert kt.wire.last.query == {"avscan_key": "av-wire-123"} and kt.wire.last.body in (None, {})
+        assert updated["operation"] == "updateAvscan" and updated["data"]["avscan_key"] == "av-wire-123"
+        assert (await kt.ok("get_avscan_key"))["data"]["avscan_key"] == "av-wire-123"
+    finally:
+        await kt.ok("update_avscan_key", {"avscan_key": before["data"]["avscan_key"]})
+
+
+async def test_imklo_url_travels_in_the_query_string(kt: Kt) -> None:
+    before = await kt.ok("get_imklo_url")
+    assert kt.wire.last.method == "GET" and kt.wire.last.path == "/integrations/imklo"
+    assert before["operation"] == "getImklo"
+    try:
+        url = "https://imklo.example/api"
+        updated = await kt.ok("update_imklo_url", {"imklo_api_url": url})
+        assert kt.wire.last.method == "PUT" and kt.wire.last.path == "/integrations/imklo"
+        assert kt.wire.last.query == {"imklo_api_url": url}
+        assert updated["operation"] == "updateImklo" and updated["data"]["imklo_api_url"] == url
+    finally:
+        await kt.ok("update_imklo_url", {"imklo_api_url": before["data"]["imklo_api_url"]})
+
+
+async def test_list_facebook_integrations_unwraps_data(kt: Kt) -> None:
+    envelope = await kt.ok("list_facebook_integrations")
+    assert kt.wire.last.method == "GET" and kt.wire.last.path == "/integrations/facebook"
+    assert envelope["operation"] == "getAllFacebook"
+    assert isinstance(envelope["data"], list) and envelope["count"] == len(envelope["data"]) >= 1
+
+
+async def test_facebook_integration_life_cycle(kt: Kt) -> None:
+    created = await kt.ok(
+        "create_facebook_integration",
+        {"name": "Wire FB", "ad_account_id": "act_42", "token": "EAAB-wire", "proxy": "socks5://u%40x:p@10.1.2.3:1080"},
+    )
+    assert kt.wire.last.method == "POST" and kt.wire.last.path == "/integrations/facebook"
+    assert kt.wire.last.body == {
+        "name": "Wire FB",
+        "ad_account_id": "act_42",
+        "token": "EAAB-wire",
+        "proxy_enabled": True,
+        "proxy": {"protocol": "socks5", "address": "10.1.2.3", "port": 1080, "login": "u@x", "password": "p"},
+    }
+    assert created["operation"] == "createFacebook" and created["data"]["name"] == "Wire FB"
+    integration_id = created["data"]["id"]
+
+    got = await kt.ok("get_facebook_integration", {"integration_id": integration_id})
+    assert kt.wire.last.method == "GET" and kt.wire.last.path == f"/integrations/facebook/{integration_id}"
+    assert got["operation"] == "getFacebook" and got["data"]["id"] == integration_id, "{data: {...}} unwrapped"
+
+    updated = await kt.ok("update_facebook_integration", {"integration_id": integration_id, "proxy": ""})
+    assert kt.wire.last.method == "PUT" and kt.wire.last.path == f"/integrations/facebook/{integration_id}"
+    assert kt.wire.last.body == {"proxy_enabled": False}
+    assert updated["operation"] == "updateFacebook" and updated["data"]["proxy_enabled"] is False
+
+    campaign = {"integration_id": integration_id, "campaign_id": 3}
+    assigned = await kt.ok("assign_facebook_integration_campaign", campaign)
+    assert kt.wire.last.method == "POST" and kt.wire.last.path == f"/integrations/facebook/{integration_id}/campaign"
+    assert kt.wire.last.body == {"campaign_id": 3} and assigned["operation"] == "assignFacebookCampaign"
+
+    listed = await kt.ok("list_facebook_integration_campaigns", {"integration_id": integration_id})
+    assert kt.wire.last.method == "GET" and kt.wire.last.path == f"/integrations/facebook/{integration_id}/campaign"
+    assert listed["operation"] == "getFacebookCampaigns" and [c["value"] for c in listed["data"]] == [3]
+
+    removed = await kt.ok("unassign_facebook_integration_campaign", campaign)
+    assert kt.wire.last.method == "DELETE" and kt.wire.last.path == f"/integrations/facebook/{integration_id}/campaign"
+    assert kt.wire.last.body == {"campaign_id": 3} and kt.wire.last.query == {}, "DELETE with a JSON body"
+    assert removed["operation"] == "unassignFacebookCampaign"
+    assert (await kt.ok("list_facebook_integration_campaigns", {"integration_id": integration_id}))["data"] == []
+
+    deleted = await kt.ok("delete_facebook_integration", {"integration_id": integration_id})
+    assert kt.wire.last.method == "DELETE" and kt.wire.last.path == f"/integrations/facebook/{integration_id}"
+    assert deleted["operation"] == "deleteFacebook"
+    gone = await kt.call("get_facebook_integration", {"integration_id": integration_id})
+    assert gone["error"]["kind"] == "not_found"
+    write = await kt.call("update_facebook_integration", {"integration_id": integration_id, "name": "x"})
+    assert write["error"]["kind"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments"),
+    [
+        ("update_avscan_key", {}),
+        ("update_imklo_url", {"imklo_api_url": 5}),
+        ("get_facebook_integration", {"integration_id": 0}),
+        ("create_facebook_integration", {"name": "x", "ad_account_id": "act_1"}),
+        ("create_facebook_integration", {"name": "x", "ad_account_id": "a", "token": "t", "proxy": "ftp://h:21"}),
+        ("create_facebook_integration", {"name": "x", "ad_account_id": "a", "token": "t", "proxy": "http://h"}),
+        ("update_facebook_integration", {"integration_id": 1, "proxy_enabled": True}),
+        ("assign_facebook_integration_campaign", {"integration_id": 1}),
+        ("unassign_facebook_integration_campaign", {"integration_id": 1, "campaign_id": -2}),
+    ],
+)
+async def test_bad_input_sends_nothing(kt: Kt, tool: str, arguments: dict[str, object]) -> None:
+    envelope = await kt.call(tool, arguments)
+    assert envelope["error"]["kind"] == "invalid_arguments"
+    assert not kt.wire.sent

@@ -1,0 +1,123 @@
+"""Wire tests for the user tools against the sandbox tracker."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import Kt
+
+pytestmark = pytest.mark.anyio
+
+PASSWORD = "Wire-pass-7781"
+
+
+async def new_user(kt: Kt, login: str) -> int:
+    envelope = await kt.ok("create_user", {"login": login, "password": PASSWORD, "type": "USER"})
+    user_id = envelope["data"]["id"]
+    assert isinstance(user_id, int)
+    return user_id
+
+
+async def test_list_users(kt: Kt) -> None:
+    envelope = await kt.ok("list_users")
+    assert kt.wire.last.method == "GET" and kt.wire.last.path == "/users" and kt.wire.last.query == {}
+    assert envelope["resource"] == "user" and envelope["operation"] == "getAll"
+    assert envelope["count"] == len(envelope["data"]) >= 1
+
+
+async def test_get_user(kt: Kt) -> None:
+    first = (await kt.ok("list_users"))["data"][0]
+    envelope = await kt.ok("get_user", {"user_id": first["id"]})
+    assert kt.wire.last.method == "GET" and kt.wire.last.path == f"/users/{first['id']}"
+    assert envelope["operation"] == "get" and envelope["data"]["login"] == first["login"]
+
+
+async def test_create_user_sends_the_password_twice_and_never_shows_it(kt: Kt) -> None:
+    args = {"login": "wire.create", "password": PASSWORD, "type": "USER", "language": "en", "timezone": "Europe/Berlin"}
+    envelope = await kt.ok("create_user", args)
+    assert kt.wire.last.method == "POST" and kt.wire.last.path == "/users"
+    assert kt.wire.last.body == {
+        "login": "wire.create",
+        "type": "USER",
+        "new_password": PASSWORD,
+        "new_password_confirmation": PASSWORD,
+        "preferences": {"language": "en", "timezone": "Europe/Berlin"},
+    }
+    assert envelope["operation"] == "create" and envelope["data"]["login"] == "wire.create"
+    assert PASSWORD not in json.dumps(envelope), "the password is not echoed in the envelope"
+
+
+async def test_create_user_with_a_taken_login_is_a_validation_error(kt: Kt) -> None:
+    await new_user(kt, "wire.taken")
+    again = await kt.call("create_user", {"login": "wire.taken", "password": PASSWORD, "type": "ADMIN"})
+    assert again["error"]["kind"] == "validation"
+    assert PASSWORD not in json.dumps(again)
+
+
+async def test_update_user_sends_only_given_fields(kt: Kt) -> None:
+    user_id = await new_user(kt, "wire.update")
+    envelope = await kt.ok("update_user", {"user_id": user_id, "type": "ADMIN", "language": "ru"})
+    assert kt.wire.last.method == "PUT" and kt.wire.last.path == f"/users/{user_id}"
+    assert kt.wire.last.body == {"type": "ADMIN", "preferences": {"language": "ru"}}
+    assert envelope["operation"] == "update" and envelope["data"]["type"] == "ADMIN"
+    await kt.ok("update_user", {"user_id": user_id, "password": "Other-pass-1"})
+    assert kt.wire.last.body == {"new_password": "Other-pass-1", "new_password_confirmation": "Other-pass-1"}
+
+
+async def test_update_user_access_maps_areas_to_access_types(kt: Kt) -> None:
+    user_id = await new_user(kt, "wire.access")
+    args = {"user_id": user_id, "access": {"campaigns": "read_only", "offers": "to_groups_and_selected"}}
+    envelope = await kt.ok("update_user_access", args | {"reports": ["clicks"]})
+    assert kt.wire.last.method == "PUT" and kt.wire.last.path == f"/users/{user_id}/access"
+    assert kt.wire.last.body == {
+        "access_data": {
+            "campaigns_access_type": "read_only",
+            "offers_access_type": "to_groups_and_selected",
+            "reports": ["clicks"],
+        }
+    }
+    access = envelope["data"]["access_data"]
+    assert envelope["operation"] == "updateAccess"
+    assert access["campaigns_access_type"] == "read_only" and access["offers_access_type"] == "to_groups_and_selected"
+
+
+async def test_delete_user_needs_confirmation(kt: Kt) -> None:
+    user_id = await new_user(kt, "wire.delete")
+    before = len(kt.wire.sent)
+    refused = await kt.call("delete_user", {"user_id": user_id})
+    assert refused["error"]["kind"] == "invalid_arguments" and "confirm" in refused["error"]["message"]
+    assert len(kt.wire.sent) == before
+    envelope = await kt.ok("delete_user", {"user_id": user_id, "confirm": True})
+    assert kt.wire.last.method == "DELETE" and kt.wire.last.path == f"/users/{user_id}"
+    assert kt.wire.last.query == {}, "confirm is not sent"
+    assert envelope["operation"] == "delete"
+    gone = await kt.call("get_user", {"user_id": user_id})
+    assert gone["error"]["kind"] == "not_found"
+
+
+async def test_update_missing_user_is_not_found(kt: Kt) -> None:
+    envelope = await kt.call("update_user", {"user_id": 987654, "login": "ghost"})
+    assert envelope["error"]["kind"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments"),
+    [
+        ("get_user", {"user_id": 0}),
+        ("create_user", {"login": "x", "type": "USER"}),
+        ("create_user", {"login": "x", "password": "p", "type": "ROOT"}),
+        ("create_user", {"login": "x", "password": "p", "type": "USER", "new_password": "p"}),
+        ("update_user", {"user_id": 1, "language": "de"}),
+        ("update_user", {"user_id": 1, "password": ""}),
+        ("update_user_access", {"user_id": 1}),
+        ("update_user_access", {"user_id": 1, "access": {"campaigns": "everything"}}),
+        ("update_user_access", {"user_id": 1, "access": {"clicks": "read_only"}}),
+        ("delete_user", {"user_id": 1, "confirm": False}),
+    ],
+)
+async def test_bad_input_sends_nothing(kt: Kt, tool: str, arguments: dict[str, object]) -> None:
+    envelope = await kt.call(tool, arguments)
+    assert envelope["error"]["kind"] == "invalid_arguments"
+    assert not kt.wire.sent
