@@ -434,7 +434,7 @@ class Entities:
                     "name": str(item["name"]),
                     "mode": item["mode"],
                     "payload": payload,  # returned as sent (array or string)
-                    "oid": None,
+                    "oid": "",
                 }
             )
         return out

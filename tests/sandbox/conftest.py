@@ -1,0 +1,89 @@
+"""Fixtures for the sandbox tests: shared and fresh sandboxes, a sync client, session-wide contract checks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+from starlette.testclient import TestClient
+
+from keitaro_mcp.sandbox import DEMO_API_KEY, Sandbox, recording
+from tests.sandbox.contract import validate_exchange
+
+NOW = datetime(2026, 3, 15, 12, 0, 0, tzinfo=UTC)
+HEADERS = {"Api-Key": DEMO_API_KEY}
+
+
+class Api:
+    """A synchronous client of one sandbox's Admin API (paths relative to /admin_api/v1)."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+        self.client = TestClient(sandbox.app, base_url="http://sandbox.test")
+
+    def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        headers = {**HEADERS, **kwargs.pop("headers", {})}
+        return self.client.request(method, f"/admin_api/v1{path}", headers=headers, **kwargs)
+
+    def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("POST", path, **kwargs)
+
+    def put(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("PUT", path, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("DELETE", path, **kwargs)
+
+    def ok(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self.request(method, path, **kwargs)
+        assert response.status_code == 200, (method, path, response.status_code, response.text[:500])
+        return response.json()
+
+    def sql(self, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        conn = self.sandbox.connection()
+        with self.sandbox.store.lock:
+            return [tuple(r) for r in conn.execute(query, params).fetchall()]
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def shared() -> Iterator[Sandbox]:
+    sandbox = Sandbox(seed=7, clicks=15_000, now=NOW)
+    yield sandbox
+    sandbox.close()
+
+
+@pytest.fixture(scope="session")
+def api(shared: Sandbox) -> Api:
+    """Read-mostly tests share one seeded sandbox."""
+    return Api(shared)
+
+
+@pytest.fixture
+def fresh() -> Iterator[Api]:
+    """A private sandbox for tests that change or delete data."""
+    sandbox = Sandbox(seed=3, clicks=3_000, now=NOW)
+    yield Api(sandbox)
+    sandbox.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def contract_check() -> Iterator[list[recording.Exchange]]:
+    """Every exchange of the sandbox tests is validated against the OpenAPI document (with deltas)."""
+    seen: list[recording.Exchange] = []
+    recording.add_listener(seen.append)
+    yield seen
+    recording.remove_listener(seen.append)
+    problems = [p for ex in seen for p in validate_exchange(ex)]
+    if problems:
+        pytest.fail(f"{len(problems)} exchange(s) break the API contract:\n" + "\n".join(problems[:30]))
