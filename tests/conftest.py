@@ -17,6 +17,7 @@ from mcp import Client
 from keitaro_mcp.server import build_server
 from keitaro_mcp.settings import Settings, load_settings
 
+pytest_plugins = ["tests.secrets_guard"]
 TEST_API_KEY = "test-api-key-5f1c9a7e"
 TEST_POSTBACK_KEY = "pbkey-3b8d0e"
 TEST_URL = "http://tracker.test"
