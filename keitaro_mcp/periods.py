@@ -2,24 +2,34 @@
 
 Keitaro knows nine interval presets (`today` ... `all_time`) and explicit `from`/`to`. People also say "last 30
 days", "last week", "this month", "on March 3rd". `PeriodArgs` is the one argument set every period-taking tool
-shares (build_report, compare_periods, list_clicks, list_conversions, exports); `resolve_range` turns it into the
-`range` body that is sent, and that exact body is echoed in the envelope as `meta.range`.
+shares (build_report, compare_periods, list_clicks, list_conversions, exports): a single `period` string (lean in
+tools/list, where it appears in several default tools) and an optional `timezone`. `period` is one of
+
+    a Keitaro preset     today, yesterday, 7_days_ago, first_day_of_this_week, 1_month_ago, first_day_of_this_month,
+                         1_year_ago, first_day_of_this_year, all_time          -> sent as {interval, timezone}
+    ours                 this_week, last_week, this_month, last_month, last_N_days (today included)
+    one day              YYYY-MM-DD
+    from..to             FROM..TO, each YYYY-MM-DD or YYYY-MM-DD HH:MM[:SS], inclusive
+                                                                               -> sent as {from, to, timezone}
+
+For callers that think in fields, `from`+`to`, `date` and `days` are accepted too (folded into `period`; they are
+not advertised in the schema to keep it small).
 
 Timezone: the `timezone` argument when given (the caller said which clock they mean), else `KEITARO_TIMEZONE` (the
 tracker's zone as configured for this server), else UTC. It is always sent: without it Keitaro's day boundaries
-depend on user settings. Our own periods (`days`, `this_week`, `last_month`, `date`, ...) are resolved to calendar
-dates in that zone and sent as inclusive `from`/`to` dates; Keitaro's presets are sent as `interval`, so the
-tracker's own clock and semantics apply.
+depend on user settings. Our periods are resolved to calendar dates in that zone; Keitaro's presets are sent as
+`interval`, so the tracker's own clock applies. The exact range sent is echoed as `meta.range`.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated, Any, Literal, get_args
+from typing import Any, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from keitaro_mcp.settings import Settings
@@ -27,11 +37,13 @@ from keitaro_mcp.settings import Settings
 __all__ = [
     "KEITARO_INTERVALS",
     "OUR_PERIODS",
-    "Period",
+    "PERIOD_HELP",
+    "ParsedPeriod",
     "PeriodArgs",
     "field_error",
+    "parse_period",
+    "period_dates",
     "preset_dates",
-    "range_dates",
     "resolve_range",
     "tracker_now",
     "zone_for",
@@ -49,16 +61,18 @@ KeitaroInterval = Literal[
     "all_time",
 ]
 OurPeriod = Literal["this_week", "last_week", "this_month", "last_month"]
-Period = Literal[KeitaroInterval, OurPeriod]
 
 KEITARO_INTERVALS: tuple[str, ...] = get_args(KeitaroInterval)
 OUR_PERIODS: tuple[str, ...] = get_args(OurPeriod)
+PERIOD_HELP = (
+    "today, yesterday, last_N_days, this_week, last_week, this_month, last_month, all_time, a Keitaro preset, "
+    "YYYY-MM-DD or FROM..TO"
+)
 
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATETIME = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?$")
+_LAST_DAYS = re.compile(r"^last_(\d{1,4})_days?$")
 DATE_FORMATS = "YYYY-MM-DD or YYYY-MM-DD HH:MM[:SS]"
-
-DateTimeText = Annotated[str, Field(description="YYYY-MM-DD or YYYY-MM-DD HH:MM[:SS].")]
+MAX_DAYS = 3660
 
 
 def field_error(field: str, kind: str, message: str, given: Any = None) -> ValidationError:
@@ -71,60 +85,115 @@ def _parse_datetime(value: str) -> datetime:
     """Naive local datetime of `YYYY-MM-DD[ HH:MM[:SS]]`; ValueError when malformed."""
     m = _DATETIME.match(value.strip())
     if not m:
-        raise ValueError(f"expected {DATE_FORMATS}")
-    day = date.fromisoformat(m.group(1))
-    hh, mm, ss = (int(g) if g else 0 for g in m.group(2, 3, 4))
-    return datetime(day.year, day.month, day.day, hh, mm, ss)
+        raise ValueError(f"{value!r} is not {DATE_FORMATS}")
+    try:
+        day = date.fromisoformat(m.group(1))
+        hh, mm, ss = (int(g) if g else 0 for g in m.group(2, 3, 4))
+        return datetime(day.year, day.month, day.day, hh, mm, ss)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a calendar date/time") from None
 
 
 def _normalize(value: str) -> str:
     """`2026-01-07T10:00` -> `2026-01-07 10:00`; dates stay dates."""
-    parsed = _parse_datetime(value)
-    if _DATE.match(value.strip()):
+    text = value.strip()
+    parsed = _parse_datetime(text)
+    if len(text) == 10:
         return parsed.strftime("%Y-%m-%d")
-    has_seconds = value.strip().count(":") == 2
-    return parsed.strftime("%Y-%m-%d %H:%M:%S" if has_seconds else "%Y-%m-%d %H:%M")
+    return parsed.strftime("%Y-%m-%d %H:%M:%S" if text.count(":") == 2 else "%Y-%m-%d %H:%M")
+
+
+@dataclass(frozen=True)
+class ParsedPeriod:
+    """One of: a named period (preset or ours), the last N days, or explicit inclusive from/to."""
+
+    name: str | None = None
+    days: int | None = None
+    start: str | None = None
+    end: str | None = None
+
+
+def parse_period(text: str) -> ParsedPeriod:
+    """Parse a `period` string; ValueError says what is allowed."""
+    value = text.strip()
+    lowered = value.lower()
+    if lowered in KEITARO_INTERVALS or lowered in OUR_PERIODS:
+        return ParsedPeriod(name=lowered)
+    m = _LAST_DAYS.match(lowered)
+    if m:
+        days = int(m.group(1))
+        if not 1 <= days <= MAX_DAYS:
+            raise ValueError(f"last_N_days needs N from 1 to {MAX_DAYS}")
+        return ParsedPeriod(days=days)
+    if ".." in value:
+        first, _, second = value.partition("..")
+        start, end = _normalize(first), _normalize(second)
+        if _parse_datetime(start) > _parse_datetime(end):
+            raise ValueError(f"from {start} is after to {end}")
+        return ParsedPeriod(start=start, end=end)
+    if _DATETIME.match(value):
+        day = _normalize(value)
+        if len(day) != 10:
+            raise ValueError("a single day is YYYY-MM-DD; for hours use FROM..TO")
+        return ParsedPeriod(start=day, end=day)
+    raise ValueError(f"unknown period {text!r}; use {PERIOD_HELP}")
 
 
 class PeriodArgs(BaseModel):
-    """Mixin: one of period, days, date, or from+to; timezone optional."""
+    """Mixin: `period` and `timezone`."""
 
     # Same config as operations._common.Params (not imported: operations/__init__ imports the tools that import us).
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, populate_by_name=True)
 
-    period: Period | None = None
-    """Keitaro preset or this_week/last_week/this_month/last_month."""
-    days: int | None = Field(default=None, ge=1, le=3660)
-    """Last N calendar days, today included."""
-    date: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")
-    """One day, YYYY-MM-DD."""
-    from_: DateTimeText | None = Field(default=None, alias="from")
-    to: DateTimeText | None = None
-    """Inclusive; a bare date covers the whole day."""
+    period: str | None = None
+    """today, yesterday, last_N_days, this_week, last_week, this_month, last_month, all_time, YYYY-MM-DD, FROM..TO."""
     timezone: str | None = None
-    """IANA zone, e.g. Europe/Berlin; default the tracker's."""
+    """IANA, e.g. Europe/Berlin; default the tracker's."""
 
-    @field_validator("from_", "to")
+    @model_validator(mode="before")
     @classmethod
-    def _check_datetime(cls, value: str | None) -> str | None:
+    def _fold_fields(cls, data: Any) -> Any:
+        """`from`/`to`, `date` and `days` (not advertised) become `period`."""
+        if not isinstance(data, dict) or not any(k in data for k in ("from", "to", "date", "days")):
+            return data
+        data = dict(data)
+        start, end = data.pop("from", None), data.pop("to", None)
+        day, days = data.pop("date", None), data.pop("days", None)
+        given = [n for n, v in (("period", data.get("period")), ("date", day), ("days", days)) if v is not None]
+        if start is not None or end is not None:
+            given.append("from/to")
+            if start is None or end is None:
+                raise field_error("to" if end is None else "from", "range", "give both from and to, or neither")
+            for name, value in (("from", start), ("to", end)):
+                try:
+                    _normalize(str(value))
+                except ValueError as exc:
+                    raise field_error(name, "date", str(exc), value) from None
+            if _parse_datetime(str(start)) > _parse_datetime(str(end)):
+                raise field_error("from", "range", f"from {start} is after to {end}", start)
+            data["period"] = f"{start}..{end}"
+        if len(given) > 1:
+            raise field_error(given[1], "period", f"give one period; got {', '.join(given)}")
+        if day is not None:
+            data["period"] = str(day)
+        if days is not None:
+            if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= MAX_DAYS:
+                raise field_error("days", "days", f"days must be a whole number from 1 to {MAX_DAYS}", days)
+            data["period"] = f"last_{days}_days"
+        return data
+
+    @field_validator("period")
+    @classmethod
+    def _check_period(cls, value: str | None) -> str | None:
         if value is None:
             return None
+        if len(value) > 60:
+            raise PydanticCustomError("period", "too long; use {help}", {"help": PERIOD_HELP})
         try:
-            return _normalize(value)
-        except ValueError:
-            raise PydanticCustomError(
-                "date", "not a valid date; expected {formats}", {"formats": DATE_FORMATS}
-            ) from None
-
-    @field_validator("date")
-    @classmethod
-    def _check_date(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                date.fromisoformat(value)
-            except ValueError:
-                raise PydanticCustomError("date", "not a calendar date; expected YYYY-MM-DD") from None
-        return value
+            parse_period(value)
+        except ValueError as exc:
+            raise PydanticCustomError("period", "{problem}", {"problem": str(exc)}) from None
+        return value.strip()
 
     @field_validator("timezone")
     @classmethod
@@ -139,28 +208,11 @@ class PeriodArgs(BaseModel):
             ) from None
         return value.strip()
 
-    @model_validator(mode="after")
-    def _one_period(self) -> PeriodArgs:
-        if (self.from_ is None) != (self.to is None):
-            missing = "to" if self.to is None else "from"
-            raise field_error(missing, "range", "give both from and to, or neither")
-        given = [
-            name
-            for name, value in (("period", self.period), ("days", self.days), ("date", self.date))
-            if value is not None
-        ]
-        if self.from_ is not None:
-            given.append("from/to")
-        if len(given) > 1:
-            raise field_error(given[1], "period", f"give one of period, days, date, from/to; got {', '.join(given)}")
-        if self.from_ is not None and self.to is not None:
-            start, end = _parse_datetime(self.from_), _parse_datetime(self.to)
-            if start > end:
-                raise field_error("from", "range", f"from {self.from_} is after to {self.to}", self.from_)
-        return self
-
     def has_period(self) -> bool:
-        return any(v is not None for v in (self.period, self.days, self.date, self.from_))
+        return self.period is not None
+
+    def parsed_period(self) -> ParsedPeriod | None:
+        return None if self.period is None else parse_period(self.period)
 
 
 def zone_for(args: PeriodArgs, settings: Settings) -> str:
@@ -189,7 +241,7 @@ def _months_back(day: date, months: int) -> date:
 
 
 def preset_dates(period: str, today: date) -> tuple[date, date] | None:
-    """Inclusive local dates of any named period (None for all_time); Keitaro's presets as the sandbox models them."""
+    """Inclusive local dates of a named period (None for all_time); Keitaro's presets as the sandbox models them."""
     monday = today - timedelta(days=today.weekday())
     table: dict[str, tuple[date, date] | None] = {
         "today": (today, today),
@@ -209,29 +261,34 @@ def preset_dates(period: str, today: date) -> tuple[date, date] | None:
     return table[period]
 
 
-def resolve_range(
-    args: PeriodArgs, settings: Settings, now: datetime | None = None, *, default: Period = "today"
-) -> dict[str, Any]:
-    """Keitaro's `range` body: `{interval, timezone}` for its presets, else `{from, to, timezone}` (inclusive)."""
-    tz = zone_for(args, settings)
-    if args.from_ is not None and args.to is not None:
-        return {"from": args.from_, "to": args.to, "timezone": tz}
-    if args.date is not None:
-        return {"from": args.date, "to": args.date, "timezone": tz}
+def _range_of(parsed: ParsedPeriod, tz: str, now: datetime | None) -> dict[str, Any]:
+    if parsed.start is not None and parsed.end is not None:
+        return {"from": parsed.start, "to": parsed.end, "timezone": tz}
     today = tracker_now(tz, now).date()
-    if args.days is not None:
-        return {"from": (today - timedelta(days=args.days - 1)).isoformat(), "to": today.isoformat(), "timezone": tz}
-    period = args.period or default
-    if period in KEITARO_INTERVALS:
-        return {"interval": period, "timezone": tz}
-    span = preset_dates(period, today)
+    if parsed.days is not None:
+        return {"from": (today - timedelta(days=parsed.days - 1)).isoformat(), "to": today.isoformat(), "timezone": tz}
+    assert parsed.name is not None
+    if parsed.name in KEITARO_INTERVALS:
+        return {"interval": parsed.name, "timezone": tz}
+    span = preset_dates(parsed.name, today)
     assert span is not None
     return {"from": span[0].isoformat(), "to": span[1].isoformat(), "timezone": tz}
 
 
-def range_dates(range_: dict[str, Any], now: datetime | None = None) -> tuple[str, str] | None:
-    """The local from/to dates a range covers (presets resolved on our clock), for display; None for all_time."""
-    if "interval" not in range_:
-        return str(range_["from"]), str(range_["to"])
-    span = preset_dates(str(range_["interval"]), tracker_now(str(range_["timezone"]), now).date())
-    return None if span is None else (span[0].isoformat(), span[1].isoformat())
+def resolve_range(
+    args: PeriodArgs, settings: Settings, now: datetime | None = None, *, default: str = "today"
+) -> dict[str, Any]:
+    """Keitaro's `range` body: `{interval, timezone}` for its presets, else `{from, to, timezone}` (inclusive)."""
+    return _range_of(args.parsed_period() or parse_period(default), zone_for(args, settings), now)
+
+
+def period_dates(period: str, tz: str, now: datetime | None = None) -> tuple[date, date] | None:
+    """The inclusive local dates a period covers (presets resolved on our clock); None for all_time."""
+    parsed = parse_period(period)
+    if parsed.start is not None and parsed.end is not None:
+        return _parse_datetime(parsed.start).date(), _parse_datetime(parsed.end).date()
+    today = tracker_now(tz, now).date()
+    if parsed.days is not None:
+        return today - timedelta(days=parsed.days - 1), today
+    assert parsed.name is not None
+    return preset_dates(parsed.name, today)
