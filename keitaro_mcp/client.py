@@ -21,6 +21,7 @@ import anyio
 import httpx
 
 from keitaro_mcp import __version__
+from keitaro_mcp.compact import apply_budget
 from keitaro_mcp.envelope import MASK, Envelope, Redactor, RequestInfo, error_envelope
 from keitaro_mcp.errors import RETRYABLE_STATUSES, ErrorKind, classify_status, is_cloudflare
 from keitaro_mcp.registry import Operation, RequestParts
@@ -163,6 +164,10 @@ class KeitaroClient:
                     envelope["meta"] = shaped.meta
         if envelope["success"] and isinstance(envelope["data"], list):
             envelope["count"] = len(envelope["data"])
+        if envelope["success"]:
+            # The result budget: rows beyond it are cut, and meta says the total and where to continue.
+            pages = "offset" in op.params.model_fields
+            envelope = apply_budget(envelope, offset=(getattr(args, "offset", None) or 0) if pages else None)
         redacted: Envelope = self.redact(envelope)
         return redacted
 

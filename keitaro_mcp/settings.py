@@ -38,6 +38,7 @@ ENV_VARS: dict[str, tuple[str, bool, bool]] = {
     "KEITARO_TIMEZONE": ("Tracker timezone (IANA) used to resolve report periods (default UTC).", False, False),
     "KEITARO_MCP_TOKEN": ("Bearer token required from HTTP clients (streamable HTTP transport).", False, True),
     "KEITARO_DEBUG": ("true: add error.stack to error envelopes.", False, False),
+    "KEITARO_EXPORT_DIR": ("Folder for export_report/export_clicks files (default ./keitaro-exports).", False, False),
 }
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -62,6 +63,8 @@ class Settings:
     timezone: str | None = None
     mcp_token: str = field(default="", repr=False)
     debug: bool = False
+    export_dir: str | None = None
+    """Where export tools write files; None: `keitaro-exports` in the current directory."""
     max_retries: int = 2
     config_problem: str | None = None
     """Why tool calls cannot reach a tracker (names the variable and what is expected), or None."""
@@ -200,5 +203,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         timezone=_timezone(env.get("KEITARO_TIMEZONE")),
         mcp_token=env.get("KEITARO_MCP_TOKEN", "").strip(),
         debug=_flag(env, "KEITARO_DEBUG"),
+        export_dir=env.get("KEITARO_EXPORT_DIR", "").strip() or None,
         config_problem="; ".join(problems) or None,
     )
