@@ -61,3 +61,12 @@ async def test_bad_input_sends_nothing(kt: Kt, tool: str, arguments: dict[str, o
     envelope = await kt.call(tool, arguments)
     assert envelope["error"]["kind"] == "invalid_arguments"
     assert not kt.wire.sent
+
+
+def test_get_bot_list_splits_newlines_and_spaces() -> None:
+    from keitaro_mcp.operations.bot_list import OPERATIONS
+
+    (get,) = [op for op in OPERATIONS if op.name == "get_bot_list"]
+    assert get.shape is not None
+    assert get.shape({"value": "1.1.1.1 2.2.2.2\n3.3.3.0/24\n"}, None).data == ["1.1.1.1", "2.2.2.2", "3.3.3.0/24"]
+    assert get.shape({"value": ""}, None).data == []

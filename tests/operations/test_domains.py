@@ -103,3 +103,14 @@ async def test_bad_input_sends_nothing(kt: Kt, tool: str, arguments: dict[str, o
     envelope = await kt.call(tool, arguments)
     assert envelope["error"]["kind"] == "invalid_arguments"
     assert not kt.wire.sent
+
+
+def test_create_answer_is_accepted_as_array_or_object() -> None:
+    from keitaro_mcp.operations.domains import OPERATIONS
+
+    (create,) = [op for op in OPERATIONS if op.name == "create_domain"]
+    assert create.shape is not None
+    domain = {"id": 9, "name": "a.example"}
+    assert create.shape([domain], None).data == domain, "the spec's array<Domain> answer"
+    assert create.shape(domain, None).data == domain, "a bare Domain answer"
+    assert create.shape([domain, domain], None).data == [domain, domain]

@@ -111,3 +111,14 @@ async def test_bad_input_sends_nothing(kt: Kt, tool: str, arguments: dict[str, o
     envelope = await kt.call(tool, arguments)
     assert envelope["error"]["kind"] == "invalid_arguments"
     assert not kt.wire.sent
+
+
+def test_facebook_answers_are_unwrapped_only_when_enveloped() -> None:
+    from keitaro_mcp.operations.integrations import OPERATIONS
+
+    (create,) = [op for op in OPERATIONS if op.name == "create_facebook_integration"]
+    assert create.shape is not None
+    item = {"id": 1, "name": "FB"}
+    assert create.shape({"data": item}, None).data == item
+    assert create.shape({"data": [item]}, None).data == [item]
+    assert create.shape(item, None).data == item, "POST answers a bare Facebook object"
