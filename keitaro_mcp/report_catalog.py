@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 __all__ = [
     "CONVERSION_DIMENSIONS",
     "DIMENSIONS",
+    "DIMENSION_GROUPS",
+    "EXPRESSION_SHAPES",
     "MEASURES",
     "NUMERIC_DIMENSIONS",
     "OPERATORS",
@@ -103,6 +105,12 @@ _FLAG_DIMENSIONS = (
 )  # fmt: skip
 _TIME_DIMENSIONS = ("datetime", "year", "month", "week", "weekday", "day", "hour", "day_hour")
 
+DIMENSION_GROUPS: dict[str, tuple[str, ...]] = {
+    "ids": _ID_DIMENSIONS,
+    "data": _DATA_DIMENSIONS,
+    "flags": _FLAG_DIMENSIONS,
+    "time": _TIME_DIMENSIONS,
+}
 DIMENSIONS: tuple[str, ...] = (*_ID_DIMENSIONS, *_DATA_DIMENSIONS, *_FLAG_DIMENSIONS, *_TIME_DIMENSIONS)
 """Report columns (`dimensions`). The pairs campaign/campaign_id, offer/offer_id, ... give the name or the id."""
 

@@ -20,13 +20,19 @@ from mcp.types import (
     INVALID_PARAMS,
     CallToolRequestParams,
     CallToolResult,
+    GetPromptRequestParams,
+    GetPromptResult,
+    ListPromptsResult,
+    ListResourcesResult,
     ListToolsResult,
     PaginatedRequestParams,
+    ReadResourceRequestParams,
+    ReadResourceResult,
     TextContent,
 )
 from pydantic import ValidationError
 
-from keitaro_mcp import __version__
+from keitaro_mcp import __version__, prompts, resources
 from keitaro_mcp.client import KeitaroClient
 from keitaro_mcp.envelope import Envelope, error_envelope, to_json
 from keitaro_mcp.limits import oversized
@@ -122,6 +128,25 @@ def build_server(
         envelope = await client.call(op, args, progress=ctx.session.report_progress)
         return envelope_result(envelope)
 
+    # Resources (the report catalogues, the enabled tools) and prompts: small, static, exact.
+    async def list_resources(
+        ctx: ServerRequestContext[AppState], params: PaginatedRequestParams | None
+    ) -> ListResourcesResult:
+        return ListResourcesResult(resources=resources.list_resources())
+
+    async def read_resource(
+        ctx: ServerRequestContext[AppState], params: ReadResourceRequestParams
+    ) -> ReadResourceResult:
+        return ReadResourceResult(contents=list(resources.read_resource(str(params.uri), enabled)))
+
+    async def list_prompts(
+        ctx: ServerRequestContext[AppState], params: PaginatedRequestParams | None
+    ) -> ListPromptsResult:
+        return ListPromptsResult(prompts=prompts.list_prompts())
+
+    async def get_prompt(ctx: ServerRequestContext[AppState], params: GetPromptRequestParams) -> GetPromptResult:
+        return prompts.get_prompt(params.name, params.arguments)
+
     return Server(
         "keitaro-mcp",
         version=__version__,
@@ -130,4 +155,8 @@ def build_server(
         lifespan=lifespan,
         on_list_tools=list_tools,
         on_call_tool=call_tool,
+        on_list_resources=list_resources,
+        on_read_resource=read_resource,
+        on_list_prompts=list_prompts,
+        on_get_prompt=get_prompt,
     )

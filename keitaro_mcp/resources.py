@@ -1,0 +1,71 @@
+"""MCP resources: the report catalogues and the enabled tools, read on demand instead of living in descriptions.
+
+Tool descriptions point here ("names: keitaro://catalog/measures"), so tools/list stays small while the model can
+still look up every measure, dimension, operator and period when it needs one. Contents are compact JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from mcp.shared.exceptions import MCPError
+from mcp.types import INVALID_PARAMS, Resource, TextResourceContents
+
+from keitaro_mcp.envelope import to_json
+from keitaro_mcp.registry import Operation
+from keitaro_mcp.report_catalog import (
+    CONVERSION_DIMENSIONS,
+    DIMENSION_GROUPS,
+    EXPRESSION_SHAPES,
+    MEASURES,
+    OPERATORS,
+    PERIODS,
+)
+
+__all__ = ["RESOURCES", "list_resources", "read_resource"]
+
+MIME = "application/json"
+
+RESOURCES: dict[str, tuple[str, str]] = {
+    "keitaro://catalog/measures": ("measures", "Report measures (build_report measures) with their meaning."),
+    "keitaro://catalog/dimensions": ("dimensions", "Report dimensions (group-by columns), by kind."),
+    "keitaro://catalog/operators": ("operators", "Report filter operators and the value each one takes."),
+    "keitaro://catalog/periods": ("periods", "Periods the period argument accepts."),
+    "keitaro://tools": ("tools", "The tools this server exposes, by toolset, with their access."),
+}
+"""uri -> (name, description)."""
+
+
+def list_resources() -> list[Resource]:
+    return [
+        Resource(uri=uri, name=name, description=description, mime_type=MIME)
+        for uri, (name, description) in RESOURCES.items()
+    ]
+
+
+def _content(uri: str, tools: Iterable[Operation]) -> Any:
+    if uri == "keitaro://catalog/measures":
+        return MEASURES
+    if uri == "keitaro://catalog/dimensions":
+        return {
+            **{kind: list(names) for kind, names in DIMENSION_GROUPS.items()},
+            "conversion_log_only": list(CONVERSION_DIMENSIONS),
+            "note": "campaign/campaign_id, offer/offer_id, landing, ts, stream: the name or the id; no domain column",
+        }
+    if uri == "keitaro://catalog/operators":
+        return {op: EXPRESSION_SHAPES[kind] for op, kind in OPERATORS.items()}
+    if uri == "keitaro://catalog/periods":
+        return {**PERIODS, "timezone": "IANA name; default KEITARO_TIMEZONE, else UTC"}
+    if uri == "keitaro://tools":
+        by_set: dict[str, list[str]] = {}
+        for op in tools:
+            access = "read" if op.read_only else "destructive" if op.destructive else "write"
+            by_set.setdefault(op.toolset, []).append(f"{op.name} ({access})")
+        return by_set
+    raise MCPError(code=INVALID_PARAMS, message=f"Unknown resource: {uri}", data={"uri": uri})
+
+
+def read_resource(uri: str, tools: Iterable[Operation]) -> list[TextResourceContents]:
+    """The resource's JSON text; an unknown URI is JSON-RPC -32602 (resource not found, SEP-2164)."""
+    return [TextResourceContents(uri=uri, mime_type=MIME, text=to_json(_content(uri, tools)))]
