@@ -28,7 +28,7 @@ def _ip_or_cidr(value: str) -> str:
 
 BotIps = Annotated[
     list[Annotated[str, AfterValidator(_ip_or_cidr)]],
-    Field(min_length=1, description="IPs or CIDR networks, e.g. 1.2.3.4, 10.0.0.0/8."),
+    Field(min_length=1, description="IPs or CIDR, e.g. 1.2.3.4, 10.0.0.0/8."),
 ]
 
 

@@ -20,9 +20,8 @@ AccessType = Literal["full_access", "read_only", "to_groups_and_selected", "crea
 
 class _Preferences(Params):
     language: Literal["ru", "en"] | None = None
-    """Panel language."""
     timezone: str | None = None
-    """Panel timezone (IANA), e.g. Europe/Berlin."""
+    """IANA name, e.g. Europe/Berlin."""
 
 
 class ListUsers(Params):
