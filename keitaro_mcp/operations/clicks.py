@@ -173,6 +173,7 @@ class ListClicks(LogArgs):
     offer_id: PositiveId | None = None
     country_code: CountryCode | None = None
     ip: str | None = None
+    sub_id: str | None = None
     is_bot: bool | None = None
     is_unique: bool | None = None
     conversion: Literal["lead", "sale", "rejected", "none"] | None = None
@@ -191,6 +192,7 @@ def click_filters(args: ListClicks) -> list[dict[str, Any]]:
             "offer_id": args.offer_id,
             "country_code": args.country_code,
             "ip": args.ip,
+            "sub_id": args.sub_id,
             **(args.sub_ids or {}),
         }
     )

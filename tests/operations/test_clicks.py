@@ -1,0 +1,241 @@
+"""Wire and effect tests for the click tools against the sandbox tracker."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.conftest import TEST_POSTBACK_KEY, Kt
+
+pytestmark = pytest.mark.anyio
+
+DEFAULT_COLUMNS = [
+    "sub_id", "datetime", "campaign", "campaign_id", "stream_id", "offer_id", "landing_id", "country_code", "ip",
+    "is_bot", "is_unique_campaign", "is_lead", "is_sale", "revenue", "cost",
+]  # fmt: skip
+
+
+async def fresh_click(kt: Kt, campaign_id: int, **extra: Any) -> dict[str, Any]:
+    """A human click without conversion in that campaign (each test uses its own campaign)."""
+    columns = ["sub_id", "datetime", "campaign_id", "external_id", "cost", "is_lead", "revenue"]
+    args = {"campaign_id": campaign_id, "conversion": "none", "is_bot": False, "columns": columns, "limit": 50}
+    rows = (await kt.ok("list_clicks", args | extra))["data"]
+    assert rows, f"campaign {campaign_id} has no unconverted clicks"
+    return dict(rows[0])
+
+
+async def click_with_external_id(kt: Kt, nth: int) -> dict[str, Any]:
+    """The nth recent click that carries an external_id (a value update_costs can filter on)."""
+    columns = ["sub_id", "datetime", "campaign_id", "external_id", "cost"]
+    rows = (await kt.ok("list_clicks", {"columns": columns, "limit": 300}))["data"]
+    return dict([r for r in rows if r["external_id"]][nth])
+
+
+async def click_by_sub_id(kt: Kt, sub_id: str) -> dict[str, Any]:
+    env = await kt.ok("list_clicks", {"sub_id": sub_id, "period": "all_time", "columns": [*DEFAULT_COLUMNS]})
+    assert env["count"] == 1
+    return dict(env["data"][0])
+
+
+async def test_list_clicks_maps_typed_filters_to_report_filters(kt: Kt) -> None:
+    args = {
+        "period": "all_time", "campaign_id": 3, "flow_id": 7, "landing_id": 2, "offer_id": 5, "country_code": "us",
+        "ip": "1.2.3.4", "is_bot": False, "is_unique": True, "conversion": "sale", "sub_ids": {"sub_id_1": "fb"},
+        "limit": 5, "offset": 10, "sort": "datetime",
+    }  # fmt: skip
+    env = await kt.ok("list_clicks", args)
+    sent = kt.wire.last
+    assert sent.method == "POST" and sent.path == "/clicks/log" and sent.query == {}
+    assert sent.body == {
+        "range": {"interval": "all_time", "timezone": "UTC"},
+        "columns": DEFAULT_COLUMNS,
+        "filters": [
+            {"name": "campaign_id", "operator": "EQUALS", "expression": 3},
+            {"name": "stream_id", "operator": "EQUALS", "expression": 7},
+            {"name": "landing_id", "operator": "EQUALS", "expression": 2},
+            {"name": "offer_id", "operator": "EQUALS", "expression": 5},
+            {"name": "country_code", "operator": "EQUALS", "expression": "US"},
+            {"name": "ip", "operator": "EQUALS", "expression": "1.2.3.4"},
+            {"name": "sub_id_1", "operator": "EQUALS", "expression": "fb"},
+            {"name": "is_bot", "operator": "IS_FALSE"},
+            {"name": "is_unique_campaign", "operator": "IS_TRUE"},
+            {"name": "is_sale", "operator": "IS_TRUE"},
+        ],
+        "sort": [{"name": "datetime", "order": "ASC"}],
+        "limit": 5,
+        "offset": 10,
+    }
+    assert env["resource"] == "click" and env["operation"] == "getAll"
+    assert env["data"] == [] and env["count"] == 0 and env["meta"]["total"] == 0
+    assert env["meta"]["range"] == {"interval": "all_time", "timezone": "UTC"}
+
+
+async def test_list_clicks_rows_match_the_filters(kt: Kt) -> None:
+    env = await kt.ok("list_clicks", {"campaign_id": 4, "is_bot": False, "period": "all_time", "limit": 20})
+    assert 0 < env["count"] <= 20 and env["meta"]["total"] >= env["count"]
+    assert all(row["campaign_id"] == 4 and not row["is_bot"] for row in env["data"])
+    stamps = [row["datetime"] for row in env["data"]]
+    assert stamps == sorted(stamps, reverse=True), "newest first by default"
+    assert "notes" not in env["meta"], "a period was given: no default limit"
+    assert "limit" in kt.wire.last.body
+
+
+async def test_list_clicks_without_period_or_limit_applies_and_says_the_default_limit(kt: Kt) -> None:
+    env = await kt.ok("list_clicks")
+    body = kt.wire.last.body
+    assert body["limit"] == 100 and "range" not in body
+    assert body["sort"] == [{"name": "datetime", "order": "DESC"}]
+    assert env["meta"]["total"] > 100 and "100" in env["meta"]["notes"][0]
+    # The shared result budget may cut the 100 rows further; it then says so.
+    assert env["count"] == 100 or (env["meta"]["truncated"] and env["meta"]["next_offset"] == env["count"])
+
+
+async def test_list_clicks_from_to_range_and_conversion_none(kt: Kt) -> None:
+    env = await kt.ok(
+        "list_clicks",
+        {"from": "2020-01-01", "to": "2020-01-02 12:00", "timezone": "Europe/Berlin", "conversion": "none"},
+    )
+    body = kt.wire.last.body
+    assert body["range"] == {"from": "2020-01-01", "to": "2020-01-02 12:00", "timezone": "Europe/Berlin"}
+    assert "limit" not in body and "notes" not in env.get("meta", {})
+    assert body["filters"] == [
+        {"name": "is_lead", "operator": "IS_FALSE"},
+        {"name": "is_sale", "operator": "IS_FALSE"},
+        {"name": "is_rejected", "operator": "IS_FALSE"},
+    ]
+    assert env["data"] == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        {"from": "2026-01-01"},
+        {"to": "2026-01-01"},
+        {"campaign_id": 0},
+        {"offer_id": -3},
+        {"sub_ids": {"sub_id_31": "x"}},
+        {"sub_ids": {"keyword": "x"}},
+        {"conversion": "deposit"},
+        {"country_code": "USA"},
+        {"limit": 0},
+        {"period": "last_fortnight"},
+        {"sort": "datetime desc"},
+        {"campaign": 3},
+    ],
+)
+async def test_list_clicks_bad_input_sends_nothing(kt: Kt, args: dict[str, Any]) -> None:
+    before = len(kt.wire.sent)
+    env = await kt.call("list_clicks", args)
+    assert env["success"] is False and env["error"]["kind"] == "invalid_arguments", env
+    assert len(kt.wire.sent) == before
+
+
+async def test_update_click_status_goes_through_the_tracker_postback(kt: Kt) -> None:
+    click = await fresh_click(kt, 5)
+    before = len(kt.wire.sent)
+    env = await kt.ok("update_click", {"sub_id": click["sub_id"], "status": "lead", "payout": 7.5, "currency": "usd"})
+    lookup, postback = kt.wire.sent[before:]
+    assert lookup.method == "POST" and lookup.path == "/clicks/log"
+    assert lookup.body["filters"] == [{"name": "sub_id", "operator": "EQUALS", "expression": click["sub_id"]}]
+    assert postback.method == "GET" and postback.path == f"/{TEST_POSTBACK_KEY}/postback"
+    assert postback.query == {"subid": click["sub_id"], "status": "lead", "payout": "7.5", "currency": "USD"}
+    assert "api-key" not in postback.headers, "the postback key authenticates, not the Admin API key"
+    assert env["resource"] == "click" and env["operation"] == "update"
+    assert TEST_POSTBACK_KEY not in json.dumps(env) and "/***/postback?" in env["request"]["url"]
+    assert env["data"]["conversion"]["sent"]["status"] == "lead"
+    after = await click_by_sub_id(kt, click["sub_id"])
+    assert after["is_lead"] and after["revenue"] == 7.5
+
+
+async def test_update_click_cost_targets_the_click_alone(kt: Kt) -> None:
+    click = await click_with_external_id(kt, 0)
+    before = len(kt.wire.sent)
+    env = await kt.ok("update_click", {"sub_id": click["sub_id"], "cost": 0.4321})
+    lookup, probe, costs = kt.wire.sent[before:]
+    assert lookup.body["filters"][0]["expression"] == click["sub_id"]
+    assert probe.path == "/clicks/log" and probe.body["range"]["from"] == click["datetime"][:16]
+    assert costs.method == "POST" and costs.path == "/clicks/update_costs"
+    entry = costs.body["costs"][0]
+    assert costs.body["campaign_ids"] == [click["campaign_id"]]
+    assert entry["start_date"] == entry["end_date"] == click["datetime"][:16] and entry["cost"] == 0.4321
+    assert entry["filters"]["external_id"] == click["external_id"]
+    assert env["data"]["cost"]["answer"] == {"success": True} and "conversion" not in env["data"]
+    after = await click_by_sub_id(kt, click["sub_id"])
+    assert after["cost"] == pytest.approx(0.4321, abs=1e-4)
+
+
+async def test_update_click_on_a_missing_click_is_not_found_and_sends_no_write(kt: Kt) -> None:
+    before = len(kt.wire.sent)
+    env = await kt.call("update_click", {"sub_id": "no-such-sub-id", "status": "sale", "cost": 1})
+    assert env["error"]["kind"] == "not_found" and "no-such-sub-id" in env["error"]["message"]
+    assert [s.path for s in kt.wire.sent[before:]] == ["/clicks/log"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        {"sub_id": "abc"},
+        {"sub_id": "abc", "payout": 3},
+        {"sub_id": "abc", "status": "deposit"},
+        {"sub_id": "", "status": "sale"},
+        {"sub_id": "abc", "cost": -1},
+        {"status": "sale"},
+    ],
+)
+async def test_update_click_bad_input_sends_nothing(kt: Kt, args: dict[str, Any]) -> None:
+    before = len(kt.wire.sent)
+    env = await kt.call("update_click", args)
+    assert env["error"]["kind"] == "invalid_arguments"
+    assert len(kt.wire.sent) == before
+
+
+async def test_update_costs_sends_timezone_and_currency_at_both_levels(kt: Kt) -> None:
+    click = await click_with_external_id(kt, 1)
+    minute = click["datetime"][:16]
+    entry = {"start_date": minute, "end_date": minute, "cost": 2.5, "filters": {"external_id": click["external_id"]}}
+    campaign_id = click["campaign_id"]
+    args = {"campaign_ids": [campaign_id], "costs": [entry], "currency": "usd", "only_campaign_uniques": False}
+    env = await kt.ok("update_costs", args)
+    sent = kt.wire.last
+    assert sent.method == "POST" and sent.path == "/clicks/update_costs"
+    assert sent.body == {
+        "campaign_ids": [campaign_id],
+        "timezone": "UTC",
+        "currency": "USD",
+        "costs": [entry | {"timezone": "UTC", "currency": "USD"}],
+        "only_campaign_uniques": 0,
+    }
+    assert env["resource"] == "click" and env["operation"] == "updateCosts" and env["data"] == {"success": True}
+    after = await click_by_sub_id(kt, click["sub_id"])
+    assert after["cost"] == pytest.approx(2.5)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        {"campaign_ids": [], "costs": [{"start_date": "2026-01-01", "end_date": "2026-01-01", "cost": 1}]},
+        {"campaign_ids": [0], "costs": [{"start_date": "2026-01-01", "end_date": "2026-01-01", "cost": 1}]},
+        {"campaign_ids": [1], "costs": []},
+        {"campaign_ids": [1], "costs": [{"start_date": "yesterday", "end_date": "2026-01-01", "cost": 1}]},
+        {"campaign_ids": [1], "costs": [{"start_date": "2026-01-01", "end_date": "2026-01-01", "cost": -1}]},
+    ],
+)
+async def test_update_costs_bad_input_sends_nothing(kt: Kt, args: dict[str, Any]) -> None:
+    before = len(kt.wire.sent)
+    env = await kt.call("update_costs", args)
+    assert env["error"]["kind"] == "invalid_arguments"
+    assert len(kt.wire.sent) == before
+
+
+async def test_clean_stats_needs_confirm_and_does_not_send_it(kt: Kt) -> None:
+    args = {"start_date": "2020-01-01 00:00", "end_date": "2020-01-01 23:59", "campaign_id": 9, "timezone": "UTC"}
+    before = len(kt.wire.sent)
+    refused = await kt.call("clean_stats", args)
+    assert refused["error"]["kind"] == "invalid_arguments" and "confirm" in refused["error"]["message"]
+    assert len(kt.wire.sent) == before
+    env = await kt.ok("clean_stats", args | {"confirm": True})
+    assert kt.wire.last.method == "POST" and kt.wire.last.path == "/clicks/clean"
+    assert kt.wire.last.body == args
+    assert env["resource"] == "click" and env["operation"] == "clean" and env["data"] == {"success": True}
