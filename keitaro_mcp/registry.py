@@ -109,9 +109,10 @@ class Operation:
 
     @cached_property
     def tool(self) -> Tool:
+        # The title stays in the registry (CLI table, docs) but not on the wire: clients fall back to the name,
+        # and ~5 tokens a tool adds up over 130 tools read on every conversation.
         return Tool(
             name=self.name,
-            title=self.title,
             description=self.description,
             input_schema=input_schema(self.params),
             annotations=self.annotations,

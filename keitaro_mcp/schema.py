@@ -32,6 +32,43 @@ def _inline(node: Any, defs: dict[str, Any]) -> Any:
     return node
 
 
+_WIRE_ONLY_AT_ROOT = ("additionalProperties",)
+_SERVER_SIDE_ONLY = ("minLength", "maxLength")
+
+
+def _trim_nested(node: Any, *, root: bool) -> Any:
+    """Keywords the server enforces anyway, kept off the wire where they cost tokens and teach the model nothing.
+
+    `additionalProperties: false` stays on the root (the contract); nested objects are still validated with
+    extra="forbid". String length limits are checked on the server and named in the error if exceeded.
+    """
+    if isinstance(node, dict):
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            if key == "properties" and isinstance(value, dict):
+                out[key] = {name: _trim_nested(sub, root=False) for name, sub in value.items()}
+            elif key in _SERVER_SIDE_ONLY or (key in _WIRE_ONLY_AT_ROOT and not root):
+                continue
+            else:
+                out[key] = _trim_nested(value, root=False)
+        return out
+    if isinstance(node, list):
+        return [_trim_nested(v, root=False) for v in node]
+    return node
+
+
+def _drop_implied_types(node: Any) -> Any:
+    """`enum` already fixes the type: `{"enum": [...], "type": "string"}` says the same with fewer tokens."""
+    if isinstance(node, dict):
+        out = {k: _drop_implied_types(v) for k, v in node.items()}
+        if "enum" in out and out.get("type") in ("string", "integer"):
+            del out["type"]
+        return out
+    if isinstance(node, list):
+        return [_drop_implied_types(v) for v in node]
+    return node
+
+
 def _simplify_optional(node: Any) -> Any:
     """`anyOf: [X, {type: null}]` with a null default becomes X: "not given" is expressed by omission."""
     if isinstance(node, dict):
@@ -56,7 +93,7 @@ def input_schema(model: type[BaseModel]) -> dict[str, Any]:
     """The tool's inputSchema: portable JSON Schema with every $ref inlined and `additionalProperties: false`."""
     raw = model.model_json_schema(by_alias=True)
     defs = raw.pop("$defs", {})
-    schema: dict[str, Any] = _simplify_optional(_inline(raw, defs))
+    schema: dict[str, Any] = _trim_nested(_drop_implied_types(_simplify_optional(_inline(raw, defs))), root=True)
     schema.pop("description", None)  # the class docstring is the tool description, not repeated here
     schema["type"] = "object"
     schema.setdefault("properties", {})

@@ -36,7 +36,7 @@ class Sent:
     path: str
     query: dict[str, str]
     body: Any
-    headers: dict[str, str]
+    headers: dict[str, str] = field(repr=False)  # carries the API key: never in a failure message
 
 
 @dataclass
@@ -54,7 +54,9 @@ class RecordingTransport(httpx.AsyncBaseTransport):
             body = raw.decode(errors="replace")
         path = request.url.path.removeprefix("/admin_api/v1")
         self.sent.append(
-            Sent(request.method, path, dict(request.url.params), body, {k.lower(): v for k, v in request.headers.items()})
+            Sent(
+                request.method, path, dict(request.url.params), body, {k.lower(): v for k, v in request.headers.items()}
+            )
         )
         return await self.inner.handle_async_request(request)
 

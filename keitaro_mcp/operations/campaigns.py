@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from keitaro_mcp.operations._common import CampaignId, CostModel, Currency, GroupId, Limit, Offset, Params
-from keitaro_mcp.registry import Operation, RequestParts
+from keitaro_mcp.registry import Operation, RequestParts, Shaped
 
 __all__ = ["OPERATIONS", "CostFilters", "ParameterSpec", "S2SPostback"]
 
@@ -100,6 +100,20 @@ class CreateCampaign(_CampaignFields):
     parameters: dict[str, ParameterSpec] | None = None
     """Tracking parameters by key (keyword, cost, external_id, sub_id_1..30, ...). Not copied from the source."""
     postbacks: list[S2SPostback] | None = None
+
+
+LIST_FIELDS = (
+    "id", "name", "alias", "state", "type", "cost_type", "cost_value", "cost_currency", "cost_auto",
+    "traffic_source_id", "ts", "group_id", "group", "streams_count", "updated_at",
+)  # fmt: skip
+
+
+def _summaries(data: Any, args: Any) -> Shaped:
+    """A list keeps the fields people scan by; get_campaign has everything (parameters, postbacks, token)."""
+    if not isinstance(data, list):
+        return Shaped(data)
+    rows = [{k: c[k] for k in LIST_FIELDS if k in c} if isinstance(c, dict) else c for c in data]
+    return Shaped(rows)
 
 
 def _create_body(args: Any) -> RequestParts:
@@ -217,7 +231,7 @@ def _campaign(
 
 OPERATIONS = (
     _campaign("list_campaigns", "getAll", "GET", "/campaigns", ListCampaigns, "List campaigns",
-              toolset="campaigns", read_only=True),
+              toolset="campaigns", read_only=True, shape=_summaries),
     _campaign("get_campaign", "get", "GET", "/campaigns/{campaign_id}", GetCampaign, "Get campaign",
               toolset="campaigns", read_only=True),
     _campaign("list_campaign_flows", "getAll", "GET", "/campaigns/{campaign_id}/streams", ListCampaignFlows,
@@ -236,7 +250,7 @@ OPERATIONS = (
     _campaign("restore_campaign", "restore", "POST", "/campaigns/{campaign_id}/restore", RestoreCampaign,
               "Restore campaign", idempotent=True),
     _campaign("list_deleted_campaigns", "getDeleted", "GET", "/campaigns/deleted", ListDeletedCampaigns,
-              "List archived campaigns", read_only=True),
+              "List archived campaigns", read_only=True, shape=_summaries),
     _campaign("update_campaign_costs", "updateCosts", "POST", "/campaigns/{campaign_id}/update_costs",
               UpdateCampaignCosts, "Update campaign costs", destructive=True, idempotent=True),
     _campaign("clean_campaign_archive", "cleanArchive", "POST", "/campaigns/clean_archive", CleanCampaignArchive,
