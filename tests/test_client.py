@@ -39,7 +39,9 @@ async def run(handler: Handler, tool: str = "get_campaign", args: dict[str, obje
     client = KeitaroClient(make_settings(**env), httpx.MockTransport(calls), sleep=calls.sleep)
     op: Operation = OPS[tool]
     try:
-        envelope: Envelope = await client.call(op, op.params.model_validate({"campaign_id": 7} if args is None else args))
+        envelope: Envelope = await client.call(
+            op, op.params.model_validate({"campaign_id": 7} if args is None else args)
+        )
     finally:
         await client.aclose()
     return envelope, calls
@@ -124,7 +126,9 @@ async def test_cloudflare_challenge_is_its_own_kind() -> None:
 
 
 async def test_malformed_json_on_2xx_is_not_json() -> None:
-    envelope, _ = await run(lambda r: httpx.Response(200, text='{"id": 7,', headers={"content-type": "application/json"}))
+    envelope, _ = await run(
+        lambda r: httpx.Response(200, text='{"id": 7,', headers={"content-type": "application/json"})
+    )
     assert envelope["error"]["kind"] == "not_json"
 
 

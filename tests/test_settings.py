@@ -22,7 +22,9 @@ def test_normalize_url(raw: str, expected: str) -> None:
     assert normalize_url(raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["ftp://x.com", "https://user:pw@x.com", "https://x.com/?a=1", "https://", "http://x:99999"])
+@pytest.mark.parametrize(
+    "raw", ["ftp://x.com", "https://user:pw@x.com", "https://x.com/?a=1", "https://", "http://x:99999"]
+)
 def test_malformed_urls_are_config_problems(raw: str) -> None:
     settings = load_settings({"KEITARO_URL": raw, "KEITARO_API_KEY": "k" * 10})
     assert settings.base_url is None
