@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from keitaro_mcp.envelope import Envelope, error_envelope
-from keitaro_mcp.operations._common import Limit, Offset, Params
+from keitaro_mcp.operations._common import Params
 from keitaro_mcp.operations.campaigns import ConversionStatus
 from keitaro_mcp.periods import PeriodArgs, resolve_range
 from keitaro_mcp.postback import postback_params, send_postback
@@ -32,6 +32,7 @@ __all__ = [
     "PositiveId",
     "Sort",
     "SubIds",
+    "Text",
     "equals_filters",
     "find_rows",
     "flag_filter",
@@ -64,7 +65,14 @@ def _sub_id_keys(value: dict[str, str]) -> dict[str, str]:
     return value
 
 
+def _not_empty(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value
+
+
 PositiveId = Annotated[int, Field(ge=1)]
+Text = Annotated[str, AfterValidator(_not_empty)]
 SubIds = Annotated[dict[str, str], AfterValidator(_sub_id_keys)]
 CountryCode = Annotated[str, _pattern(r"^[A-Za-z]{2}$", "a 2-letter country code"), AfterValidator(str.upper)]
 Code3 = Annotated[str, _pattern(r"^[A-Za-z]{3}$", "a 3-letter currency code"), AfterValidator(str.upper)]
@@ -106,8 +114,8 @@ class LogArgs(Params, PeriodArgs):
 
     columns: list[str] | None = None
     """Default: a compact set."""
-    limit: Limit | None = None
-    offset: Offset | None = None
+    limit: int | None = Field(default=None, ge=1, le=10_000)
+    offset: int | None = Field(default=None, ge=0)
 
 
 async def query_log(
@@ -165,7 +173,7 @@ async def find_rows(
 
 
 class ListClicks(LogArgs):
-    """Click log (POST /clicks/log): one row per click, newest first."""
+    """Click log: one row per click, newest first."""
 
     campaign_id: PositiveId | None = None
     flow_id: PositiveId | None = None
@@ -178,9 +186,9 @@ class ListClicks(LogArgs):
     is_unique: bool | None = None
     conversion: Literal["lead", "sale", "rejected", "none"] | None = None
     sub_ids: SubIds | None = None
-    """{"sub_id_1": "fb"}: exact values, keys sub_id_1..30."""
+    """{"sub_id_N": "value"}, N 1..30."""
     sort: Sort | None = None
-    """Column, -column descending; default -datetime."""
+    """Default -datetime (- = descending)."""
 
 
 def click_filters(args: ListClicks) -> list[dict[str, Any]]:
@@ -224,7 +232,7 @@ class UpdateClick(Params):
     """Change a click's conversion (tracker postback) or cost (update_costs; needs a sub_id_N/external_id value
     unique in its minute)."""
 
-    sub_id: str = Field(min_length=1)
+    sub_id: Text
     status: ConversionStatus | None = None
     payout: float | None = Field(default=None, ge=0)
     tid: str | None = None
@@ -327,9 +335,9 @@ class CostEntry(Params):
     """YYYY-MM-DD HH:MM."""
     end_date: DateTimeMinute
     cost: float = Field(ge=0)
-    """Total, spread over the matching clicks."""
+    """Spread over the matching clicks."""
     filters: dict[str, str] | None = None
-    """Click values, e.g. {"sub_id_1": "a,b", "source": "x"}."""
+    """E.g. {"sub_id_1": "a,b", "source": "x"}."""
 
 
 class UpdateCosts(Params):

@@ -24,6 +24,7 @@ from keitaro_mcp.operations.clicks import (
     LogArgs,
     PositiveId,
     Sort,
+    Text,
     equals_filters,
     find_rows,
     query_log,
@@ -48,11 +49,9 @@ NOT_RECORDED = (
     "sale→rejected, rebill→rejected), a repeated tid, or still queued. See list_logs type=postbacks."
 )
 
-SubId = Field(min_length=1)
-
 
 class ListConversions(LogArgs):
-    """Conversion log (POST /conversions/log), newest postback first."""
+    """Conversion log, newest postback first."""
 
     status: ConversionStatus | None = None
     sub_id: str | None = None
@@ -60,7 +59,7 @@ class ListConversions(LogArgs):
     campaign_id: PositiveId | None = None
     country_code: CountryCode | None = None
     sort: Sort | None = None
-    """Column, -column descending; default -postback_datetime."""
+    """Default -postback_datetime (- = descending)."""
 
 
 async def _list_conversions(ctx: CallContext, args: ListConversions) -> Envelope:
@@ -122,8 +121,9 @@ async def post_and_verify(ctx: CallContext, params: dict[str, str]) -> Envelope:
 
 
 class _PostbackFields(Params):
-    sub_id: str = SubId
-    status: ConversionStatus = "sale"
+    sub_id: Text
+    status: ConversionStatus | None = None
+    """Default sale."""
     payout: float | None = Field(default=None, ge=0)
     currency: Code3 | None = None
     tid: str | None = None
@@ -131,7 +131,7 @@ class _PostbackFields(Params):
 
     def params(self, **extra: Any) -> dict[str, str]:
         return postback_params(
-            self.sub_id, status=self.status, payout=self.payout, tid=self.tid, currency=self.currency, **extra
+            self.sub_id, status=self.status or "sale", payout=self.payout, tid=self.tid, currency=self.currency, **extra
         )
 
 
@@ -160,10 +160,9 @@ async def _create_conversion(ctx: CallContext, args: CreateConversion) -> Envelo
 
 
 class UpdateConversion(Params):
-    """Change a conversion via the tracker postback; Keitaro allows lead→sale/rejected, sale→rejected,
-    rebill→rejected."""
+    """Change a conversion via the tracker postback; allowed: lead→sale|rejected, sale|rebill→rejected."""
 
-    sub_id: str = SubId
+    sub_id: Text
     status: ConversionStatus
     payout: float | None = Field(default=None, ge=0)
     currency: Code3 | None = None
