@@ -581,18 +581,17 @@ def _more(answer: dict[str, Any]) -> bool:
 
 # -- debug_conversions ----------------------------------------------------------------------------------------
 
-CLICK_DEBUG_COLUMNS = ["sub_id", "datetime", "campaign_id", "campaign", "stream_id", "offer_id", "is_bot"]
+CLICK_DEBUG_COLUMNS = ["sub_id", "datetime", "campaign_id", "campaign", "ts_id", "offer_id", "is_bot"]
 CONVERSION_DEBUG_COLUMNS = ["sub_id", "conversion_id", "status", "revenue", "postback_datetime", "tid", "campaign_id"]
 LOG_LIMIT = 200
 DEBUG_ROWS = 20
+_SUBID_IN_LOG = re.compile(r"subid[=\s\"']+([^&\s\"']+)", re.IGNORECASE)
+_REFUSED = re.compile(r"not found|ignored|not allowed|unknown status|invalid", re.IGNORECASE)
 
 
-async def _log(ctx: CallContext, log_type: str, query: str | None) -> Envelope:
-    params: dict[str, Any] = {"limit": LOG_LIMIT}
-    if query:
-        params["query"] = query
+async def _get(ctx: CallContext, path: str, query: dict[str, Any] | None = None) -> Envelope:
     return await ctx.client.request(
-        "GET", f"/logs/{log_type}", resource=ctx.op.resource, operation=ctx.op.operation, query=params, retry=True
+        "GET", path, resource=ctx.op.resource, operation=ctx.op.operation, query=query, retry=True
     )
 
 
@@ -606,13 +605,31 @@ def _rows(envelope: Envelope) -> list[dict[str, Any]]:
     return [r for r in _answer(envelope).get("rows") or [] if isinstance(r, dict)]
 
 
-def _lines(envelope: Envelope) -> list[dict[str, Any]]:
-    data = envelope["data"]
-    return [r for r in data if isinstance(r, dict)] if isinstance(data, list) else []
+_POSTBACK_KEY_IN_URL = re.compile(r"/[^/\s?]+/postback")
 
 
-_SUBID_IN_LOG = re.compile(r"subid[=\s\"']+([^&\s\"']+)", re.IGNORECASE)
-_NOT_FOUND = re.compile(r"sub\s?id not found|not found.*subid", re.IGNORECASE)
+def _lines(envelope: Envelope) -> list[str]:
+    """Log lines, oldest first (Keitaro lists newest first); the postback key in logged URLs is masked."""
+    data = envelope["data"] if envelope["success"] else None
+    if not isinstance(data, list):
+        return []
+    lines = [f"{r.get('datetime', '')} {r.get('message', '')}".strip()[:300] for r in data if isinstance(r, dict)]
+    return [_POSTBACK_KEY_IN_URL.sub("/***/postback", line) for line in reversed(lines)]
+
+
+def _postbacks(lines: list[str]) -> list[list[str]]:
+    """Received-postback log lines grouped per postback (each starts with "Received postback")."""
+    groups: list[list[str]] = []
+    for line in lines:
+        if "received postback" in line.lower() or not groups:
+            groups.append([])
+        groups[-1].append(line)
+    return groups
+
+
+def _mentions(line: str, sub_ids: set[str]) -> bool:
+    found = _SUBID_IN_LOG.findall(line)
+    return any(s in sub_ids for s in found) or any(f'"{s}"' in line or f"subid {s}" in line for s in sub_ids)
 
 
 async def _debug_conversions(ctx: CallContext, args: DebugConversions) -> Envelope:
@@ -633,59 +650,55 @@ async def _debug_conversions(ctx: CallContext, args: DebugConversions) -> Envelo
     if not clicks["success"]:
         return clicks
     await ctx.progress(1, steps, "conversions")
+    # Conversions of this click whenever they arrived (the conversion log filters by postback time).
+    all_time = {"interval": "all_time", "timezone": range_["timezone"]}
     conversions = await _log_query(
         ctx, "/conversions/log",
-        {"range": range_ if args.sub_id is None else {"interval": "all_time", "timezone": range_["timezone"]},
-         "columns": CONVERSION_DEBUG_COLUMNS, "filters": flt, "limit": DEBUG_ROWS,
-         "sort": [{"name": "postback_datetime", "order": "DESC"}]},
+        {"range": all_time if args.sub_id else range_, "columns": CONVERSION_DEBUG_COLUMNS, "filters": flt,
+         "limit": DEBUG_ROWS, "sort": [{"name": "postback_datetime", "order": "DESC"}]},
     )  # fmt: skip
     if not conversions["success"]:
         return conversions
-    await ctx.progress(2, steps, "received postbacks")
-    received = await _log(ctx, "postbacks", args.sub_id)
-    await ctx.progress(3, steps, "sent postbacks")
-    sent = await _log(ctx, "sent_postbacks", args.sub_id)
-    campaign: dict[str, Any] | None = None
+    await ctx.progress(2, steps, "postback logs")
+    # The recent log groups each postback with the lines after it ("Unknown status ... ignored" names no subid);
+    # a search by subid finds older ones.
+    recent = _lines(await _get(ctx, "/logs/postbacks", {"limit": LOG_LIMIT}))
+    found = (
+        _lines(await _get(ctx, "/logs/postbacks", {"limit": LOG_LIMIT, "query": args.sub_id})) if args.sub_id else []
+    )
+    sent = await _get(ctx, "/logs/sent_postbacks", {"limit": LOG_LIMIT, **_q(args.sub_id)})
     click_rows, conv_rows = _rows(clicks), _rows(conversions)
-    campaign_id = args.campaign_id or (to_number(click_rows[0].get("campaign_id")) if click_rows else None)
-    if isinstance(campaign_id, int):
-        await ctx.progress(4, steps, "campaign postbacks")
-        got = await ctx.client.request(
-            "GET", f"/campaigns/{campaign_id}", resource=ctx.op.resource, operation=ctx.op.operation, retry=True
-        )
-        campaign = got["data"] if got["success"] and isinstance(got["data"], dict) else None
+    await ctx.progress(3, steps, "S2S postback settings")
+    s2s = await _s2s_targets(ctx, args.campaign_id, click_rows)
     await ctx.progress(steps, steps, "done")
-    received_lines = _lines(received) if received["success"] else []
-    sent_lines = _lines(sent) if sent["success"] else []
-    click_total = to_number(_answer(clicks).get("total"))
-    conv_total = to_number(_answer(conversions).get("total"))
-    sub_ids = {str(r.get("sub_id")) for r in click_rows}
+    sub_ids = {str(r.get("sub_id")) for r in [*click_rows, *conv_rows] if r.get("sub_id")}
     if args.sub_id is not None:
         sub_ids.add(args.sub_id)
-        mine = [line for line in received_lines if args.sub_id in str(line.get("message", ""))]
-    else:
-        mine = [line for line in received_lines if _subid_of(line) in sub_ids]
+    groups = _postbacks(recent)
+    ours = [g for g in groups if any(_mentions(line, sub_ids) for line in g)]
+    mine = list(dict.fromkeys([*(line for line in found if _mentions(line, sub_ids)), *(x for g in ours for x in g)]))
+    refused = [line for line in mine if _REFUSED.search(line)]
     unmatched = [
-        line for line in received_lines
-        if _NOT_FOUND.search(str(line.get("message", ""))) or (_subid_of(line) and "{" in (_subid_of(line) or ""))
+        line for g in groups if g not in ours for line in g if "subid not found" in line.lower()
     ]  # fmt: skip
-    sent_mine = [line for line in sent_lines if any(s in str(line.get("message", "")) for s in sub_ids if s)]
-    s2s = bool(campaign and campaign.get("postbacks"))
+    sent_mine = [line for line in _lines(sent) if _mentions(line, sub_ids)]
+    click_total = to_number(_answer(clicks).get("total"))
+    conv_total = to_number(_answer(conversions).get("total"))
     verdict, explanation = _verdict(
-        clicks=click_total or len(click_rows), conversions=conv_total or len(conv_rows), received=len(mine),
-        unmatched=len(unmatched), sent=len(sent_mine), s2s=s2s, sent_log=sent["success"], by_sub_id=args.sub_id,
+        clicks=click_total if isinstance(click_total, int) else len(click_rows),
+        conversions=conv_total if isinstance(conv_total, int) else len(conv_rows),
+        received=len(mine), refused=refused, unmatched=len(unmatched), sent=len(sent_mine), s2s=bool(s2s),
+        sent_log=sent["success"], target=f"sub_id {args.sub_id}" if args.sub_id else "the campaign in this period",
     )  # fmt: skip
     data = {
         "verdict": verdict,
         "explanation": explanation,
         "clicks": _table(click_rows, CLICK_DEBUG_COLUMNS),
         "conversions": _table(conv_rows, CONVERSION_DEBUG_COLUMNS),
-        "received_postbacks": [_log_line(line) for line in mine[:DEBUG_ROWS]],
-        "unmatched_postbacks": [_log_line(line) for line in unmatched[:5]],
-        "sent_postbacks": [_log_line(line) for line in sent_mine[:DEBUG_ROWS]],
-        "campaign_postbacks": [
-            {"url": p.get("url"), "statuses": p.get("statuses")} for p in (campaign or {}).get("postbacks") or []
-        ],
+        "received_postbacks": mine[:DEBUG_ROWS],
+        "unmatched_postbacks": unmatched[:5],
+        "sent_postbacks": sent_mine[:DEBUG_ROWS],
+        "s2s_postbacks": s2s,
     }
     envelope = clicks
     envelope["data"] = data
@@ -696,13 +709,27 @@ async def _debug_conversions(ctx: CallContext, args: DebugConversions) -> Envelo
     return envelope
 
 
-def _subid_of(line: dict[str, Any]) -> str | None:
-    m = _SUBID_IN_LOG.search(str(line.get("message", "")))
-    return m.group(1) if m else None
+def _q(sub_id: str | None) -> dict[str, str]:
+    return {"query": sub_id} if sub_id else {}
 
 
-def _log_line(line: dict[str, Any]) -> str:
-    return f"{line.get('datetime', '')} {line.get('message', '')}".strip()[:300]
+async def _s2s_targets(ctx: CallContext, campaign_id: int | None, clicks: list[dict[str, Any]]) -> list[str]:
+    """The S2S postback URLs that should fire: the campaign's, else its traffic source's."""
+    cid = campaign_id or (to_number(clicks[0].get("campaign_id")) if clicks else None)
+    if not isinstance(cid, int):
+        return []
+    got = await _get(ctx, f"/campaigns/{cid}")
+    campaign = got["data"] if got["success"] and isinstance(got["data"], dict) else {}
+    urls = [f"{p.get('url')} ({','.join(p.get('statuses') or [])})" for p in campaign.get("postbacks") or []]
+    if urls:
+        return urls
+    ts_id = to_number(clicks[0].get("ts_id")) if clicks else to_number(campaign.get("traffic_source_id"))
+    if not isinstance(ts_id, int) or ts_id < 1:
+        return []
+    source = await _get(ctx, f"/traffic_sources/{ts_id}")
+    doc = source["data"] if source["success"] and isinstance(source["data"], dict) else {}
+    url = doc.get("postback_url")
+    return [f"{url} ({','.join(doc.get('postback_statuses') or [])}) [traffic source]"] if url else []
 
 
 def _table(rows: list[dict[str, Any]], columns: list[str]) -> dict[str, Any]:
@@ -710,34 +737,34 @@ def _table(rows: list[dict[str, Any]], columns: list[str]) -> dict[str, Any]:
 
 
 def _verdict(
-    *, clicks: int, conversions: int, received: int, unmatched: int, sent: int, s2s: bool, sent_log: bool,
-    by_sub_id: str | None,
+    *, clicks: int, conversions: int, received: int, refused: list[str], unmatched: int, sent: int, s2s: bool,
+    sent_log: bool, target: str,
 ) -> tuple[str, str]:  # fmt: skip
-    target = f"sub_id {by_sub_id}" if by_sub_id else "this campaign in the period"
     if not clicks:
         return "no_clicks", (
             f"No click for {target}: the visitor never reached the tracker through this campaign, or the subid "
             "passed to the offer is not the click's {subid}."
         )
     if not conversions and not received:
-        extra = f" {unmatched} received postback(s) named an unknown subid." if unmatched else ""
+        extra = f" {unmatched} other postback(s) named a subid the tracker does not know." if unmatched else ""
         return "no_postback_received", (
             "Clicks exist but no postback for them reached the tracker: check the postback URL at the affiliate "
             f"network (https://<tracker>/<postback_key>/postback?subid={{subid}}&status=...).{extra}"
         )
     if not conversions:
+        why = f" The log says: {refused[0]}" if refused else ""
         return "postback_not_matched", (
-            "Postbacks arrived but no conversion was recorded: the subid did not match a click (macro not "
-            "substituted, or a different tracker), or the status was ignored."
+            "Postbacks arrived but no conversion was recorded (subid not found, status ignored or unknown, or a "
+            f"transition not allowed).{why}"
         )
-    if s2s and sent_log and not sent:
+    if sent:
+        return "ok", "Clicks, conversions and the postbacks to the traffic source line up."
+    if s2s and sent_log:
         return "not_sent_to_source", (
-            "Conversions are recorded but no postback to the traffic source appears in the sent postbacks log: "
-            "check the campaign's S2S postback URL and statuses."
+            "Conversions are recorded but no postback to the traffic source appears in the sent postbacks log: check "
+            "the S2S postback URL and its statuses (only the listed statuses are sent)."
         )
-    if not s2s:
-        return "ok_no_s2s", "Conversions are recorded; the campaign has no S2S postback to the traffic source."
-    return "ok", "Clicks, conversions and postbacks line up."
+    return "ok_no_s2s", "Conversions are recorded; no S2S postback to the traffic source is configured."
 
 
 # -- exports --------------------------------------------------------------------------------------------------
