@@ -26,7 +26,7 @@ from starlette.routing import Route
 from keitaro_mcp.sandbox import entities as ent
 from keitaro_mcp.sandbox import models, recording
 from keitaro_mcp.sandbox.errors import HttpError, bad_request
-from keitaro_mcp.sandbox.faults import BAD_GATEWAY_HTML, CHALLENGE_HTML, FaultError
+from keitaro_mcp.sandbox.faults import BAD_GATEWAY_HTML, CHALLENGE_HTML, Fault, FaultError
 
 if TYPE_CHECKING:
     from keitaro_mcp.sandbox import Sandbox
@@ -288,23 +288,31 @@ def create_asgi_app(sb: Sandbox) -> Starlette:
         request.state.route = route
         sb.count(route)
         fired = sb.faults.pick(method, rel, template)
-        truncate = False
+        response = await _faulty(request, fired)
+        if response is not None or any(f.kind == "drop" for f in fired):
+            return response
+        truncate = any(f.kind == "malformed_json" for f in fired)
+        return await _answer(request, handler, params, raw_body, truncate)
+
+    async def _faulty(request: Request, fired: list[Fault]) -> Response | None:
+        """The injected failure, if any fired. Injected answers carry ``x-sandbox-fault``."""
         for fault in fired:
             if fault.delay:
                 await anyio.sleep(fault.delay)
+            mark = {"x-sandbox-fault": fault.kind}
             if fault.kind == "rate_limit":
                 return _to_response(
-                    Reply({"error": "Too Many Requests"}, 429, headers={"Retry-After": str(fault.retry_after)})
+                    Reply({"error": "Too Many Requests"}, 429, headers={"Retry-After": str(fault.retry_after), **mark})
                 )
             if fault.kind == "server_error":
                 if fault.status == 502:
-                    return _to_response(Reply(BAD_GATEWAY_HTML, 502, "text/html", {"server": "nginx"}))
-                return _to_response(Reply({"error": "Internal Server Error"}, fault.status))
+                    return _to_response(Reply(BAD_GATEWAY_HTML, 502, "text/html", {"server": "nginx", **mark}))
+                return _to_response(Reply({"error": "Internal Server Error"}, fault.status, headers=mark))
             if fault.kind == "challenge":
                 ray = f"{sb.faults_rng.getrandbits(64):016x}-AMS"
                 return _to_response(
                     Reply(CHALLENGE_HTML, 403, "text/html",
-                          {"server": "cloudflare", "cf-ray": ray, "cf-mitigated": "challenge"})
+                          {"server": "cloudflare", "cf-ray": ray, "cf-mitigated": "challenge", **mark})
                 )  # fmt: skip
             if fault.kind == "drop":
                 close = request.scope.get("extensions", {}).get("sandbox.close")
@@ -312,8 +320,11 @@ def create_asgi_app(sb: Sandbox) -> Starlette:
                     raise DroppedConnection()
                 close()
                 return None
-            if fault.kind == "malformed_json":
-                truncate = True
+        return None
+
+    async def _answer(
+        request: Request, handler: Handler | None, params: dict[str, int | str], raw_body: bytes, truncate: bool
+    ) -> Response:
         key = request.headers.get("api-key") or ""
         auth = request.headers.get("authorization") or ""
         if auth.lower().startswith("bearer "):
@@ -331,7 +342,8 @@ def create_asgi_app(sb: Sandbox) -> Starlette:
         response = _to_response(reply)
         if truncate and reply.content_type == "application/json":
             cut = response.body[: max(1, len(response.body) // 2)]
-            response = Response(bytes(cut), status_code=reply.status, media_type="application/json")
+            headers = {"x-sandbox-fault": "malformed_json"}
+            response = Response(bytes(cut), status_code=reply.status, media_type="application/json", headers=headers)
         return response
 
     def _run(handler: Handler, call: Call) -> Reply:

@@ -76,9 +76,7 @@ class Postbacks:
         rate = CURRENCY_TO_USD.get(currency, 1.0)
         amount_raw = params.get("payout") or params.get("revenue") or params.get("profit")
         try:
-            revenue = (
-                float(amount_raw) * rate if amount_raw not in (None, "") else float(offer.get("payout_value") or 0)
-            )
+            given = float(amount_raw) * rate if amount_raw not in (None, "") else None
             cost = float(params.get("cost") or 0) * rate
         except ValueError:
             self._log(f'Invalid payout "{amount_raw}". Postback ignored.')
@@ -91,6 +89,13 @@ class Postbacks:
         same_tid = next((c for c in convs if tid is not None and c["tid"] == tid), None)
         target = same_tid if tid is not None else primary
         changed = status
+        # Without a payout a status update keeps the conversion's amount; a new one takes the offer's payout.
+        if given is not None:
+            revenue = given
+        elif target is not None:
+            revenue = float(target["revenue"])
+        else:
+            revenue = float(offer.get("payout_value") or 0)
         if target is not None:
             old = str(target["status"])
             if old == status and tid is not None:

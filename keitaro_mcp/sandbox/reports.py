@@ -479,6 +479,7 @@ class Reports:
             inner_cols.append(f"{(col.group_sql or col.sql).replace('{L}', local)} AS d{i}")
             group_keys.append(f"d{i}")
         inner_cols += [f"{BASE[b]} AS {b}" for b in sorted(needed)]
+        inner_cols.append("COUNT(*) AS _n")
         table = f"temp.report_{next(self._tmp)}"
         sql = (
             f"CREATE TABLE {table} AS SELECT {', '.join(inner_cols)} FROM clicks c"
@@ -499,7 +500,7 @@ class Reports:
                 conn.execute(sql, params)
                 if not group_keys:
                     # An ungrouped aggregate yields one row even over nothing: no traffic, no row.
-                    conn.execute(f"DELETE FROM {table} WHERE {next(iter(sorted(needed)))} IS NULL")
+                    conn.execute(f"DELETE FROM {table} WHERE _n = 0")
                 exprs = ", ".join(
                     f'{e} AS "{n}"' for e, n in zip([*outer_dims, *outer_measures], selected, strict=True)
                 )
