@@ -229,14 +229,12 @@ async def _list_clicks(ctx: CallContext, args: ListClicks) -> Envelope:
 
 
 class UpdateClick(Params):
-    """Change a click's conversion (tracker postback) or cost (update_costs; needs a sub_id_N/external_id value
-    unique in its minute)."""
+    """Change a click's conversion (postback) or cost (needs a sub_id_N/external_id unique in its minute)."""
 
     sub_id: Text
     status: ConversionStatus | None = None
     payout: float | None = Field(default=None, ge=0)
     tid: str | None = None
-    """Conversion's transaction id, if several."""
     cost: float | None = Field(default=None, ge=0)
     currency: Code3 | None = None
 
@@ -391,9 +389,11 @@ OPERATIONS = (
         params=UpdateClick, toolset="clicks", read_only=False, destructive=True, idempotent=True,
         title="Update click", handler=_update_click,
     ),
+    # A bulk overwrite, not an everyday edit: beside update_campaign_costs in campaigns_admin (the default surface
+    # keeps update_click for one click).
     Operation(
         name="update_costs", resource="click", operation="updateCosts", method="POST", path="/clicks/update_costs",
-        params=UpdateCosts, toolset="clicks", read_only=False, destructive=True, idempotent=True,
+        params=UpdateCosts, toolset="campaigns_admin", read_only=False, destructive=True, idempotent=True,
         title="Update click costs", build=_update_costs_body,
     ),
     # Wipes data: kept out of the default toolsets (clicks is one of them), beside the other admin wipes.

@@ -123,7 +123,6 @@ async def post_and_verify(ctx: CallContext, params: dict[str, str]) -> Envelope:
 class _PostbackFields(Params):
     sub_id: Text
     status: ConversionStatus | None = None
-    """Default sale."""
     payout: float | None = Field(default=None, ge=0)
     currency: Code3 | None = None
     tid: str | None = None
@@ -136,7 +135,7 @@ class _PostbackFields(Params):
 
 
 class TestPostback(_PostbackFields):
-    """Send a test conversion to the tracker's postback URL and check Keitaro recorded it."""
+    """Send a test conversion to the tracker postback URL; says if Keitaro recorded it."""
 
     cost: float | None = Field(default=None, ge=0)
     sub_id_1: str | None = None
@@ -149,7 +148,7 @@ async def _test_postback(ctx: CallContext, args: TestPostback) -> Envelope:
 
 
 class CreateConversion(_PostbackFields):
-    """Record a click's conversion via the tracker postback; without tid it replaces the click's conversion."""
+    """Record a click's conversion (tracker postback); without tid it replaces the click's conversion."""
 
     cost: float | None = Field(default=None, ge=0)
 

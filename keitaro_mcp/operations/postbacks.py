@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = ["OPERATIONS"]
 
-PostbackId = Field(ge=1, description="Postback ID (list_campaign_postbacks).")
+PostbackId = Field(ge=1)
 
 
 def _postbacks(campaign: Any) -> list[dict[str, Any]]:
@@ -85,10 +85,9 @@ class CreateCampaignPostback(Params):
 
     campaign_id: CampaignId
     url: str = Field(min_length=1)
-    """URL with macros such as {subid}, {status}, {revenue}."""
+    """With macros: {subid}, {status}, {revenue}, ..."""
     method: Literal["GET", "POST"] = "GET"
     statuses: list[ConversionStatus] = Field(default_factory=lambda: list[ConversionStatus](["sale"]), min_length=1)
-    """Conversion statuses that trigger it."""
 
 
 async def _create(ctx: CallContext, args: CreateCampaignPostback) -> Envelope:
