@@ -21,7 +21,6 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 LEGACY_PROTOCOL = "2025-11-25"
 BENCH_API_KEY = "bench-api-key-0c5e"
-BENCH_POSTBACK_KEY = "benchpb"
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -157,15 +156,11 @@ def print_figures(title: str, rows: Sequence[tuple[str, str]]) -> None:
 
 @contextlib.contextmanager
 def sandbox_http(port: int | None = None, clicks: int = 2_000) -> Iterator[str]:
-    """The sandbox tracker served by uvicorn in a child process on 127.0.0.1; yields its tracker URL."""
+    """`keitaro-mcp sandbox` (uvicorn) in a child process on 127.0.0.1; yields its tracker URL."""
     port = port or free_port()
-    code = (
-        "import uvicorn\n"
-        "from keitaro_mcp.sandbox import Sandbox\n"
-        f"box = Sandbox(seed=7, clicks={clicks}, api_key={BENCH_API_KEY!r}, postback_key={BENCH_POSTBACK_KEY!r})\n"
-        f"uvicorn.run(box.app, host='127.0.0.1', port={port}, log_level='warning', access_log=False)\n"
-    )
-    proc = subprocess.Popen([sys.executable, "-c", code], env=clean_env(), cwd=ROOT)
+    argv = [sys.executable, "-m", "keitaro_mcp", "sandbox", "--port", str(port), "--clicks", str(clicks)]
+    argv += ["--api-key", BENCH_API_KEY]
+    proc = subprocess.Popen(argv, env=clean_env(), cwd=ROOT, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_http(f"{url}/admin_api/v1/campaigns", proc, headers={"Api-Key": BENCH_API_KEY})
