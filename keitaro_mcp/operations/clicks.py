@@ -318,6 +318,8 @@ async def _update_click(ctx: CallContext, args: UpdateClick) -> Envelope:
             "POST", "/clicks/update_costs", resource=res, operation=opn, body=costs, retry=True
         )
         if not envelope["success"]:
+            if "conversion" in done:
+                envelope["error"]["message"] += " (the conversion postback was sent before; only the cost failed)"
             return envelope
         done["cost"] = {"sent": costs, "answer": envelope["data"]}
     envelope["data"] = done
