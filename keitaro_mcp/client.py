@@ -25,7 +25,7 @@ from keitaro_mcp.compact import apply_budget
 from keitaro_mcp.envelope import MASK, Envelope, Redactor, RequestInfo, error_envelope
 from keitaro_mcp.errors import RETRYABLE_STATUSES, ErrorKind, classify_status, is_cloudflare
 from keitaro_mcp.registry import Operation, RequestParts
-from keitaro_mcp.settings import Settings
+from keitaro_mcp.settings import ADMIN_API_PATH, Settings
 
 __all__ = ["CallContext", "KeitaroClient", "ProgressFn", "default_parts"]
 
@@ -136,6 +136,12 @@ class KeitaroClient:
             headers["Content-Type"] = "application/json"
         return {"url": self.redact.text(url) if url else url, "method": method, "headers": headers}
 
+    def template_url(self, op: Operation) -> str:
+        """The operation's URL with its placeholders unfilled (for envelopes of calls that were not sent)."""
+        if op.api == "tracker":
+            return self.base_url.removesuffix(ADMIN_API_PATH) + op.path
+        return self.base_url + op.path
+
     def url_for(self, path: str, query: dict[str, Any] | None = None) -> str:
         url = httpx.URL(self.base_url + path)
         if query:
@@ -197,12 +203,16 @@ class KeitaroClient:
         deadline = time.monotonic() + self.settings.timeout * attempts + BACKOFF_CAP * (attempts - 1)
         for attempt in range(attempts):
             last = attempt == attempts - 1
-            request = self._http.build_request(
-                method,
-                url if absolute_url else path.lstrip("/"),
-                params=None if absolute_url or not query else _flat_query(query),
-                json=body if body is not None else None,
-            )
+            try:
+                request = self._http.build_request(
+                    method,
+                    url if absolute_url else path.lstrip("/"),
+                    params=None if absolute_url or not query else _flat_query(query),
+                    json=body if body is not None else None,
+                )
+            except ValueError as exc:  # e.g. an infinite float (pydantic reads "1e999" as inf): not JSON
+                message = self.redact.text(f"the arguments cannot be sent as JSON: {exc}")
+                return error_envelope(info, resource, operation, "invalid_arguments", message)
             if absolute_url:
                 # Outside the Admin API (the postback endpoint) the key in the path authenticates.
                 del request.headers["Api-Key"]

@@ -25,11 +25,13 @@ if TYPE_CHECKING:
     from keitaro_mcp.client import CallContext
     from keitaro_mcp.envelope import Envelope
 
-__all__ = ["HttpMethod", "Operation", "RequestParts", "Shaped", "select_operations"]
+__all__ = ["TRACKER_PLACEHOLDERS", "HttpMethod", "Operation", "RequestParts", "Shaped", "select_operations"]
 
 HttpMethod = Literal["GET", "POST", "PUT", "DELETE"]
 _PLACEHOLDER = re.compile(r"{(\w+)}")
 _TOOL_NAME = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
+TRACKER_PLACEHOLDERS = frozenset({"postback_key"})
+"""Filled from the settings, never from arguments (the postback key is a secret)."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,8 @@ class Operation:
     destructive: bool
     idempotent: bool
     title: str
+    api: Literal["admin", "tracker"] = "admin"
+    """`tracker`: the request goes to the tracker itself (`/{postback_key}/postback`), not to /admin_api/v1."""
     query: frozenset[str] = frozenset()
     """Fields sent in the query string even on POST/PUT (Keitaro's file editor and integrations do this)."""
     build: Builder | None = None
@@ -86,7 +90,9 @@ class Operation:
             raise ValueError(f"{self.name}: unknown toolset {self.toolset!r}")
         if self.read_only and (self.destructive or not self.idempotent):
             raise ValueError(f"{self.name}: a read-only tool is idempotent and not destructive")
-        missing = [p for p in self.path_fields if p not in self.params.model_fields]
+        if self.api == "tracker" and self.handler is None:
+            raise ValueError(f"{self.name}: tracker-side operations need a handler")
+        missing = [p for p in self.path_fields if p not in self.params.model_fields and p not in TRACKER_PLACEHOLDERS]
         if missing:
             raise ValueError(f"{self.name}: path placeholders {missing} are not fields of {self.params.__name__}")
 

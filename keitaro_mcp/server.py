@@ -98,7 +98,7 @@ def build_server(
         if op is None:
             known = every.get(params.name)
             if known is not None and settings.read_only and not known.read_only and known.toolset in settings.toolsets:
-                info = client.request_info(known.method, client.base_url + known.path)
+                info = client.request_info(known.method, client.template_url(known))
                 message = f"{known.name} writes to the tracker and the server is read-only (KEITARO_READ_ONLY=true)"
                 return envelope_result(error_envelope(info, known.resource, known.operation, "read_only", message))
             if known is not None:
@@ -108,7 +108,7 @@ def build_server(
                     "(set KEITARO_TOOLSETS)",
                 )
             raise MCPError(code=INVALID_PARAMS, message=f"Unknown tool: {params.name}")
-        info = client.request_info(op.method, client.base_url + op.path)
+        info = client.request_info(op.method, client.template_url(op))
         if settings.config_problem:
             return envelope_result(error_envelope(info, op.resource, op.operation, "config", settings.config_problem))
         arguments: dict[str, Any] = dict(params.arguments or {})

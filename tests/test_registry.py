@@ -12,7 +12,7 @@ import pytest
 from mcp.shared.tool_name_validation import validate_tool_name
 
 from keitaro_mcp.operations import OPERATIONS
-from keitaro_mcp.registry import Operation, select_operations
+from keitaro_mcp.registry import TRACKER_PLACEHOLDERS, Operation, select_operations
 from keitaro_mcp.toolsets import ALL_TOOLSETS, DEFAULT_TOOLSETS
 
 SNAPSHOTS = Path(__file__).parent / "snapshots" / "tools"
@@ -44,10 +44,16 @@ def test_entry_is_complete(op: Operation) -> None:
     if op.read_only:
         assert op.idempotent and not op.destructive
     for name in op.path_fields:
+        if name in TRACKER_PLACEHOLDERS:
+            assert op.api == "tracker"
+            continue
         assert name in op.params.model_fields, f"{op.name}: path placeholder {name} is not a field"
         assert name.endswith("_id") or name in ("log_type",), f"{op.name}: id arguments name their resource"
-    if op.method == "GET":
-        assert op.read_only, f"{op.name}: GET is a read"
+    if op.method == "GET" and op.api == "admin":
+        assert op.read_only, f"{op.name}: an Admin API GET is a read"
+    if op.api == "tracker":
+        # The tracker postback is a GET that records a conversion: a write, whatever the verb says.
+        assert not op.read_only and op.handler is not None and op.path == "/{postback_key}/postback"
 
 
 @pytest.mark.parametrize("op", OPERATIONS, ids=IDS)
@@ -101,6 +107,7 @@ def _snapshot(op: Operation) -> dict[str, Any]:
         "x-keitaro": {
             "method": op.method,
             "path": op.path,
+            "api": op.api,
             "toolset": op.toolset,
             "n8n": f"{op.resource}/{op.operation}",
         }

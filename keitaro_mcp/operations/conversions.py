@@ -189,11 +189,15 @@ async def _update_conversion(ctx: CallContext, args: UpdateConversion) -> Envelo
 def _conversion(
     name: str, operation: str, params: type[Params], title: str, *, resource: str = "conversion", **extra: Any
 ) -> Operation:
-    # The writes go to the tracker's postback URL, outside the Admin API: "/postback" stands for it in the entry.
-    path = "/conversions/log" if extra.get("read_only") else "/postback"
+    if extra.get("read_only"):
+        return Operation(
+            name=name, resource=resource, operation=operation, method="POST", path="/conversions/log",
+            params=params, toolset="conversions", title=title, **extra,
+        )  # fmt: skip
+    # The writes go to the tracker's postback URL, outside the Admin API; the key comes from the settings.
     return Operation(
-        name=name, resource=resource, operation=operation, method="POST", path=path, params=params,
-        toolset="conversions", title=title, **extra,
+        name=name, resource=resource, operation=operation, method="GET", path="/{postback_key}/postback",
+        api="tracker", params=params, toolset="conversions", title=title, **extra,
     )  # fmt: skip
 
 
