@@ -6,7 +6,9 @@ columns become numbers, while text columns (sub_id_N, keyword) stay text even wh
 
 The result budget keeps any tool result under `DEFAULT_MAX_TOKENS`: a list result (or the `rows` of a compact
 table) is cut to what fits, with `meta.truncated`, `meta.total` and, when the tool pages, `meta.next_offset`.
-Tokens are estimated from the UTF-8 size of the JSON (cheap); tests check the estimate against the cl100k encoder.
+Tokens are estimated cheaply from the JSON text by character class (digits go three to a token in cl100k, hex ids
+and random keys split finely, Cyrillic about one per letter); tests check the estimate is an upper bound against the
+cl100k encoder on report rows, click logs, ids, keys and Cyrillic names.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from typing import Any
 from keitaro_mcp.envelope import Envelope, to_json
 
 __all__ = [
-    "BYTES_PER_TOKEN",
     "DEFAULT_MAX_TOKENS",
     "apply_budget",
     "compact_rows",
@@ -27,8 +28,25 @@ __all__ = [
 ]
 
 DEFAULT_MAX_TOKENS = 8_000
-BYTES_PER_TOKEN = 2.6
-"""Conservative: cl100k averages 3-4 bytes per token on these envelopes; digit runs and Cyrillic run denser."""
+_PIECES = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+|\s+|[^\x00-\x7f]|.")
+
+
+def _text_tokens(text: str) -> int:
+    """An upper estimate of cl100k tokens: words (split at capitals) about four letters a token, capitals two,
+    digits three, anything else (punctuation, white space runs, non-ASCII letters) one each. Random mixed-case keys
+    come out near their true count, everything else above it."""
+    n = 0
+    for m in _PIECES.finditer(text):
+        piece = m.group()
+        first = piece[0]
+        if first.isascii() and first.isalpha():
+            n += -(-len(piece) // (2 if piece.isupper() else 4))
+        elif first.isdigit():
+            n += -(-len(piece) // 3)
+        else:
+            n += 1
+    return n
+
 
 _INT = re.compile(r"^-?(0|[1-9]\d{0,17})$")
 _FLOAT = re.compile(r"^-?\d+\.\d+$")
@@ -58,7 +76,7 @@ def compact_rows(
 
 def estimate_tokens(value: Any) -> int:
     """A cheap upper estimate of cl100k tokens of `value` as compact JSON."""
-    return int(len(to_json(value).encode()) / BYTES_PER_TOKEN) + 1
+    return _text_tokens(to_json(value))
 
 
 def _rows_of(data: Any) -> list[Any] | None:
@@ -86,24 +104,24 @@ def apply_budget(envelope: Envelope, *, max_tokens: int = DEFAULT_MAX_TOKENS, of
     rows = _rows_of(envelope.get("data"))
     if not rows:
         return envelope
-    budget = max_tokens * BYTES_PER_TOKEN
-    if len(to_json(envelope).encode()) <= budget:
-        return envelope
+    if len(to_json(envelope).encode()) <= max_tokens:
+        return envelope  # a token is at least one byte: it fits for sure
     meta = dict(envelope.get("meta") or {})
     meta.setdefault("total", len(rows) + (offset or 0))
     meta["truncated"] = True
     if offset is not None:
-        meta["next_offset"] = 0
-    # Room for the final meta values and a count: generous fixed allowance.
-    probe: Envelope = {**envelope, "data": _with_rows(envelope["data"], []), "meta": meta, "count": 0}
-    used = len(to_json(probe).encode()) + 64
+        meta["next_offset"] = offset + len(rows)
+    # The envelope without rows (with the meta it would get), then rows while they fit; stops early on big lists.
+    probe: Envelope = {**envelope, "data": _with_rows(envelope["data"], []), "meta": meta, "count": len(rows)}
+    used = estimate_tokens(probe) + 8
     kept = 0
     for row in rows:
-        size = len(to_json(row).encode()) + 1
-        if used + size > budget:
+        used += _text_tokens(to_json(row)) + 1
+        if used > max_tokens:
             break
-        used += size
         kept += 1
+    if kept == len(rows):
+        return envelope
     if offset is not None:
         meta["next_offset"] = offset + kept
     cut: Envelope = {**envelope, "data": _with_rows(envelope["data"], rows[:kept]), "meta": meta}

@@ -114,9 +114,7 @@ async def test_yesterday_preset_in_berlin(kt: Kt, truth: Truth) -> None:
 async def test_all_time_with_in_list_filter(kt: Kt, truth: Truth) -> None:
     args = {"period": "all_time", "dimensions": ["offer_id"], "measures": ["clicks", "conversions", "revenue", "epc"],
             "filters": [["country_code", "IN_LIST", ["US", "DE"]]]}  # fmt: skip
-    await check_report(
-        kt, truth, args, (None, None), lambda r: r["offer_id"], "country_code IN (?, ?)", ("US", "DE")
-    )
+    await check_report(kt, truth, args, (None, None), lambda r: r["offer_id"], "country_code IN (?, ?)", ("US", "DE"))
     assert kt.wire.last.body["filters"] == [{"name": "country_code", "operator": "IN_LIST", "expression": ["US", "DE"]}]
 
 
