@@ -6,7 +6,7 @@ the suite runs, the plugin looks at:
 
 * every tool result an MCP `Client` returns, and the text of anything `call_tool` raises (every client: in-memory,
   stdio, HTTP);
-* every envelope `KeitaroClient.call` / `.request` returns;
+* every envelope `KeitaroClient.call` returns (`.request` results are intermediate: `call` redacts them);
 * every log record (formatted, with its traceback) that reaches the root logger; `keitaro_mcp` logs at DEBUG;
 * captured stdout/stderr/log sections of every test report, the failure text of failing tests, what a test reads
   with `capsys`/`capfd`, and the text of every exception `pytest.raises` catches;
@@ -205,7 +205,6 @@ def pytest_configure(config: pytest.Config) -> None:
 
     _patch(Client, "call_tool", _wrap_call_tool)
     _patch(KeitaroClient, "call", _wrap_envelope("call"))
-    _patch(KeitaroClient, "request", _wrap_envelope("request"))
     _patch(subprocess.Popen, "__init__", _wrap_popen)
     _patch(CaptureFixture, "readouterr", _wrap_readouterr)
     if hasattr(ExceptionInfo, "fill_unfilled"):
