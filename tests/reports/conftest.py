@@ -91,9 +91,9 @@ class Truth:
 def close(a: Any, b: Any, measure: str) -> bool:
     """Equal up to the tracker's rounding: counts exact, money 4 decimals, percentages 2."""
     if isinstance(b, int) and measure in ("clicks", "campaign_unique_clicks", "bots", "conversions", "leads", "sales"):
-        return a == b
+        return bool(a == b)
     tolerance = 0.006 if measure in ("roi", "cr") else 0.00011
-    return abs(float(a) - float(b)) <= tolerance
+    return bool(abs(float(a) - float(b)) <= tolerance)
 
 
 @pytest.fixture

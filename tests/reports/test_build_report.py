@@ -48,6 +48,7 @@ async def check_report(
     measures = args["measures"]
     assert data["columns"] == [*dims, *measures]
     rows = truth.clicks(*span, where=where, params=params)
+    expected: dict[tuple[Any, ...], Row]
     if key is None:
         expected = {(): truth.measures(rows)} if rows else {}
         members: dict[Any, list[Row]] = {(): rows}

@@ -30,10 +30,10 @@ async def test_export_clicks_pages_through_every_click(
     ek: Kt, truth: Truth, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(reports, "CLICK_PAGE", 1_000)
-    progress: list[tuple[float, float | None]] = []
+    seen: list[tuple[float, float | None]] = []
 
-    async def on_progress(done: float, total: float | None, message: str | None) -> None:
-        progress.append((done, total))
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        seen.append((progress, total))
 
     result = await ek.client.call_tool(
         "export_clicks", {"period": "all_time", "columns": ["click_id", "sub_id", "cost"]},
@@ -58,7 +58,7 @@ async def test_export_clicks_pages_through_every_click(
     assert len(pages) == -(-len(expected) // 1_000)
     assert [p.body["offset"] for p in pages] == [i * 1_000 for i in range(len(pages))]
     assert pages[0].body["sort"] == [{"name": "click_id", "order": "ASC"}]
-    assert progress and progress[-1] == (len(expected), len(expected))
+    assert seen and seen[-1] == (len(expected), len(expected))
     assert data["preview"] == [[int(r[0]), r[1], float(r[2]) if "." in r[2] else int(r[2])] for r in rows[1:6]]
     assert (env["resource"], env["operation"]) == ("click", "export")
 
