@@ -88,6 +88,8 @@ class Sandbox:
 
             seeding.seed(self.store, self.seed, self.clicks, self.now, self.postback_key)
             seeding.campaign_cost_values(self.store)
+            if self.store.path != ":memory:":
+                self.store.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self._seeded = True
 
     def connection(self) -> sqlite3.Connection:

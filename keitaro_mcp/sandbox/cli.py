@@ -79,13 +79,14 @@ def main(argv: list[str]) -> int:
             return _fail(f"--db directory does not exist: {directory}")
         if os.path.isdir(args.db):
             return _fail(f"--db is a directory, expected a file: {args.db}")
+    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
     try:
-        family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((args.host, args.port))
         sock.listen(128)
     except (OSError, OverflowError) as exc:
+        sock.close()
         return _fail(f"cannot listen on {args.host}:{args.port}: {exc.strerror if isinstance(exc, OSError) else exc}")
     try:
         sandbox = Sandbox(seed=args.seed, clicks=args.clicks, db=args.db, api_key=args.api_key)

@@ -58,7 +58,7 @@ def anyio_backend() -> str:
 
 @pytest.fixture(scope="session")
 def shared() -> Iterator[Sandbox]:
-    sandbox = Sandbox(seed=7, clicks=15_000, now=NOW)
+    sandbox = Sandbox(seed=7, clicks=10_000, now=NOW)
     yield sandbox
     sandbox.close()
 
