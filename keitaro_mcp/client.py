@@ -23,7 +23,7 @@ import httpx
 from keitaro_mcp import __version__
 from keitaro_mcp.compact import apply_budget
 from keitaro_mcp.envelope import MASK, Envelope, Redactor, RequestInfo, error_envelope
-from keitaro_mcp.errors import RETRYABLE_STATUSES, ErrorKind, classify_status, is_cloudflare
+from keitaro_mcp.errors import HINTS, RETRYABLE_STATUSES, ErrorKind, classify_status, is_cloudflare
 from keitaro_mcp.registry import Operation, RequestParts
 from keitaro_mcp.settings import ADMIN_API_PATH, Settings
 
@@ -36,6 +36,11 @@ BACKOFF_CAP = 4.0
 MAX_RETRY_AFTER = 10.0
 """A longer Retry-After is reported to the model rather than waited out inside one tool call."""
 MAX_ERROR_TEXT = 2000
+MAYBE_APPLIED = "This write is not safe to repeat and may have been applied: check the tracker before calling again."
+TRUNCATED_JSON = (
+    "The tracker accepted the request but its JSON answer was cut off: a read can be repeated; a write was "
+    "applied, so check the tracker before calling it again."
+)
 
 
 async def _no_progress(progress: float, total: float | None, message: str | None) -> None:
@@ -222,11 +227,13 @@ class KeitaroClient:
                 connect_phase = isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout)
                 if connect_phase and not last and await self._backoff(attempt, None, deadline):
                     continue
-                return self._transport_error(info, resource, operation, "timeout", exc)
+                sent = not retry and not connect_phase
+                return self._transport_error(info, resource, operation, "timeout", exc, maybe_applied=sent)
             except httpx.TransportError as exc:
                 if not last and await self._backoff(attempt, None, deadline):
                     continue
-                return self._transport_error(info, resource, operation, "connection", exc)
+                sent = not retry and not isinstance(exc, httpx.ConnectError)
+                return self._transport_error(info, resource, operation, "connection", exc, maybe_applied=sent)
             if response.status_code in RETRYABLE_STATUSES and not last:
                 wait = _retry_after(response)
                 if (wait is None or wait <= MAX_RETRY_AFTER) and await self._backoff(attempt, wait, deadline):
@@ -244,11 +251,21 @@ class KeitaroClient:
         return True
 
     def _transport_error(
-        self, info: RequestInfo, resource: str, operation: str, kind: ErrorKind, exc: Exception
+        self,
+        info: RequestInfo,
+        resource: str,
+        operation: str,
+        kind: ErrorKind,
+        exc: Exception,
+        *,
+        maybe_applied: bool = False,
     ) -> Envelope:
+        """`maybe_applied`: a write that is not safe to repeat left us, then the answer was lost."""
         what = "no answer within" if kind == "timeout" else "could not reach the tracker:"
         detail = f"{self.settings.timeout:g} s" if kind == "timeout" else (str(exc) or type(exc).__name__)
-        envelope = error_envelope(info, resource, operation, kind, self.redact.text(f"{what} {detail}"))
+        hint = f"{HINTS[kind]} {MAYBE_APPLIED}" if maybe_applied else None
+        message = self.redact.text(f"{what} {detail}")
+        envelope = error_envelope(info, resource, operation, kind, message, hint=hint)
         if self.settings.debug:
             envelope["error"]["stack"] = self.redact.text("".join(traceback.format_exception(exc)))
         return envelope
@@ -282,9 +299,13 @@ class KeitaroClient:
             kind: ErrorKind = "not_json"
             ctype = headers.get("content-type", "unknown")
             message = f"Keitaro answered {status} with {ctype}, not JSON"
+            hint = None
+            if "json" in ctype.lower():  # JSON announced but unreadable: cut off on the way, not a wrong URL
+                message = f"Keitaro answered {status} with malformed JSON (cut off?)"
+                hint = TRUNCATED_JSON
             return error_envelope(
                 info, resource, operation, kind, message, status=status,
-                status_text=response.reason_phrase, response_data=text[:300],
+                status_text=response.reason_phrase, response_data=text[:300], hint=hint,
             )  # fmt: skip
         if is_cloudflare(status, headers, text, data):
             return self._http_error(info, resource, operation, response, "cloudflare", data if parsed else text[:300])
