@@ -1,9 +1,214 @@
-"""Operations of this resource (being ported; filled in by its owner)."""
+"""Flows (Keitaro's streams): read, edit, enable/disable; create, archive, restore, search and the catalogues.
+
+A campaign's flows are listed by list_campaign_flows (campaigns.py). Paths say `/streams`; tools say flow.
+"""
 
 from __future__ import annotations
 
-from keitaro_mcp.registry import Operation
+from typing import Any, Literal
+
+from pydantic import Field
+
+from keitaro_mcp.operations._common import CampaignId, EntityState, FlowId, LandingId, OfferId, Params
+from keitaro_mcp.operations._entity import ActionPayload, operation_factory
+from keitaro_mcp.registry import RequestParts
 
 __all__ = ["OPERATIONS"]
 
-OPERATIONS: tuple[Operation, ...] = ()
+FlowType = Literal["forced", "regular", "default"]
+FlowSchema = Literal["landings", "redirect", "action"]
+
+
+class FlowFilter(Params):
+    name: str = Field(min_length=1)
+    """From list_flow_filters, e.g. country."""
+    mode: Literal["accept", "reject"]
+    payload: list[str] | None = None
+    """E.g. ["US"]; none for bot."""
+
+
+class FlowOffer(Params):
+    offer_id: OfferId
+    share: int = Field(ge=0)
+    state: EntityState | None = None
+
+
+class FlowLanding(Params):
+    landing_id: LandingId
+    share: int = Field(ge=0)
+    state: EntityState | None = None
+
+
+class FlowTrigger(Params):
+    condition: Literal["not_respond", "always", "not_contains", "av_detected"]
+    target: Literal["stream", "landings", "offers", "selected_page"]
+    action: Literal["disable", "replace_url", "grab_from_page"]
+    selected_page: str | None = None
+    """URL to check (target selected_page)."""
+    pattern: str | None = None
+    """Text to look for (not_contains)."""
+    interval: int | None = Field(default=None, ge=1)
+    alternative_urls: str | None = None
+    """One per line (replace_url)."""
+    grab_from_page: str | None = None
+    """Page holding the new URL."""
+    av_settings: str | None = None
+    reverse: bool | None = None
+    scan_page: bool | None = None
+
+
+class _HasFlowId(Params):
+    flow_id: FlowId
+
+
+class _FlowRotation(Params):
+    """The everyday part of a flow: where its visitors go."""
+
+    landings: list[FlowLanding] | None = None
+    offers: list[FlowOffer] | None = None
+
+
+class _FlowSettings(Params):
+    """Who enters a flow and how it works."""
+
+    name: str | None = Field(default=None, min_length=1)
+    type: FlowType | None = None
+    """forced first, then regular, default last."""
+    flow_schema: FlowSchema | None = Field(default=None, alias="schema")
+    """landings (landings and/or offers), redirect (to action_payload), action."""
+    action_type: str | None = Field(default=None, min_length=1)
+    """Key from list_flow_actions, e.g. http, campaign; landings flows need one too (http)."""
+    action_payload: ActionPayload | None = None
+    """Redirect URL, text/HTML, or campaign id."""
+    action_options: dict[str, Any] | None = None
+    filters: list[FlowFilter] | None = None
+    filter_or: bool | None = None
+    """OR between filters (default AND)."""
+    position: int | None = Field(default=None, ge=0)
+    weight: float | None = Field(default=None, ge=0)
+    """For campaigns that rotate flows by weight."""
+    collect_clicks: bool | None = None
+    comments: str | None = None
+    offer_selection: Literal["before_click", "after_click"] | None = None
+    """Passed through; Keitaro may ignore it."""
+
+
+class UpdateFlow(_FlowRotation, _HasFlowId):
+    """Set a flow's landings and offers with their shares; a list replaces the whole list, so include every one to
+    keep. Other fields: update_flow_settings."""
+
+
+class UpdateFlowSettings(_FlowSettings, _HasFlowId):
+    """Change a flow's name, filters, action, type, position or triggers; only the fields given are sent, and a
+    list replaces the whole list. Landings and offers: update_flow."""
+
+    triggers: list[FlowTrigger] | None = None
+
+
+def _settings_body(args: Any) -> RequestParts:
+    body: dict[str, Any] = args.model_dump(mode="json", by_alias=True, exclude_none=True, exclude={"flow_id"})
+    for trigger in body.get("triggers", ()):
+        trigger["stream_id"] = args.flow_id  # the spec requires the owning flow's id in each trigger
+    return RequestParts(body=body)
+
+
+class GetFlow(_HasFlowId):
+    """Get one flow with its filters, offers and landings."""
+
+
+class EnableFlow(_HasFlowId):
+    """Enable a flow."""
+
+
+class DisableFlow(_HasFlowId):
+    """Disable (pause) a flow."""
+
+
+class _HasCampaignId(Params):
+    campaign_id: CampaignId
+
+
+class CreateFlow(_FlowRotation, _FlowSettings, _HasCampaignId):
+    """Create a flow in a campaign; collect_clicks defaults to true (Keitaro's API: false). Triggers:
+    update_flow_settings."""
+
+    name: str = Field(min_length=1)
+    flow_schema: FlowSchema = Field(alias="schema")
+    """landings (landings and/or offers), redirect (to action_payload), action."""
+    action_type: str = Field(min_length=1)
+    """Key from list_flow_actions, e.g. http, campaign; landings flows need one too (http)."""
+    type: FlowType = "regular"
+    """forced first, then regular, default last."""
+    collect_clicks: bool = True
+    state: EntityState | None = None
+
+
+class ArchiveFlow(_HasFlowId):
+    """Archive a flow (Keitaro's delete): it stops serving; restore_flow brings it back."""
+
+
+class RestoreFlow(_HasFlowId):
+    """Restore an archived flow. Archived ids: list_deleted_flows."""
+
+
+class GetFlowEvents(_HasFlowId):
+    """List the events Keitaro logged for a flow."""
+
+
+class ListDeletedFlows(Params):
+    """List archived flows of every campaign (restorable with restore_flow)."""
+
+
+class SearchFlows(Params):
+    """Search the flows of all campaigns by text."""
+
+    query: str = Field(min_length=1, max_length=200)
+
+
+class ListFlowTypes(Params):
+    """List flow types."""
+
+
+class ListFlowSchemas(Params):
+    """List flow schemas."""
+
+
+class ListFlowActions(Params):
+    """List flow actions: the action_type keys and what their payload is."""
+
+
+class ListFlowFilters(Params):
+    """List flow filters: names (value), modes and defaults."""
+
+
+_flow = operation_factory("stream", "flows_admin")
+
+OPERATIONS = (
+    _flow("get_flow", "get", "GET", "/streams/{flow_id}", GetFlow, "Get flow", toolset="flows", read_only=True),
+    _flow("update_flow", "update", "PUT", "/streams/{flow_id}", UpdateFlow, "Update flow", toolset="flows",
+          idempotent=True),
+    _flow("enable_flow", "enable", "POST", "/streams/{flow_id}/enable", EnableFlow, "Enable flow", toolset="flows",
+          idempotent=True),
+    _flow("disable_flow", "disable", "POST", "/streams/{flow_id}/disable", DisableFlow, "Disable flow",
+          toolset="flows", idempotent=True),
+    _flow("create_flow", "create", "POST", "/streams", CreateFlow, "Create flow"),
+    _flow("update_flow_settings", "update", "PUT", "/streams/{flow_id}", UpdateFlowSettings,
+          "Update flow settings", idempotent=True, build=_settings_body),
+    _flow("archive_flow", "delete", "DELETE", "/streams/{flow_id}", ArchiveFlow, "Archive flow", destructive=True,
+          idempotent=True),
+    _flow("restore_flow", "restore", "POST", "/streams/{flow_id}/restore", RestoreFlow, "Restore flow",
+          idempotent=True),
+    _flow("get_flow_events", "getEvents", "GET", "/streams/{flow_id}/events", GetFlowEvents, "Get flow events",
+          read_only=True),
+    _flow("list_deleted_flows", "getDeleted", "GET", "/streams/deleted", ListDeletedFlows, "List archived flows",
+          read_only=True),
+    _flow("search_flows", "search", "GET", "/streams/search", SearchFlows, "Search flows", read_only=True),
+    _flow("list_flow_types", "getTypes", "GET", "/stream_types", ListFlowTypes, "List flow types", read_only=True),
+    _flow("list_flow_schemas", "getSchemas", "GET", "/stream_schemas", ListFlowSchemas, "List flow schemas",
+          read_only=True),
+    # The action catalogue is /streams_actions (with the s); /stream_actions does not exist.
+    _flow("list_flow_actions", "getActions", "GET", "/streams_actions", ListFlowActions, "List flow actions",
+          read_only=True),
+    _flow("list_flow_filters", "getAll", "GET", "/stream_filters", ListFlowFilters, "List flow filters",
+          read_only=True, resource="filter"),
+)  # fmt: skip

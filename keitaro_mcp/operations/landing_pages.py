@@ -1,9 +1,82 @@
-"""Operations of this resource (being ported; filled in by its owner)."""
+"""Landing pages: list, read, create, edit, clone, archive, and the local landing's file editor."""
 
 from __future__ import annotations
 
-from keitaro_mcp.registry import Operation
+from typing import Literal
+
+from pydantic import Field
+
+from keitaro_mcp.operations._common import EntityState, GroupId, LandingId, Params
+from keitaro_mcp.operations._entity import ActionPayload, ZipBase64, editor_operations, operation_factory, write_body
 
 __all__ = ["OPERATIONS"]
 
-OPERATIONS: tuple[Operation, ...] = ()
+LandingType = Literal["local", "external", "preloaded", "action"]
+LandingAction = Literal["local_file", "http", "curl", "status404", "show_text", "show_html"]
+
+
+class _HasLandingId(Params):
+    landing_id: LandingId
+
+
+class _LandingFields(Params):
+    name: str | None = Field(default=None, min_length=1)
+    landing_type: LandingType | None = None
+    """local (archive), external (url), preloaded, action."""
+    action_type: LandingAction | None = None
+    url: str | None = None
+    """External page URL."""
+    action_payload: ActionPayload | None = None
+    """URL, text or HTML for action_type."""
+    group_id: GroupId | None = None
+    state: EntityState | None = None
+    notes: str | None = None
+
+
+class ListLandingPages(Params):
+    """List landing pages."""
+
+
+class GetLandingPage(_HasLandingId):
+    """Get one landing page with its settings."""
+
+
+class CreateLandingPage(_LandingFields):
+    """Create a landing page: external (url) or local (archive); Keitaro's default is local."""
+
+    name: str = Field(min_length=1)
+    archive: ZipBase64 | None = None
+    """Local landing: its files as a base64 zip."""
+
+
+class UpdateLandingPage(_LandingFields, _HasLandingId):
+    """Change a landing page; only the fields given are sent."""
+
+
+class CloneLandingPage(_HasLandingId):
+    """Clone a landing page; the copy gets a new id."""
+
+
+class ArchiveLandingPage(_HasLandingId):
+    """Archive a landing page (Keitaro's delete)."""
+
+
+_landing = operation_factory("landing", "landing_pages")
+
+OPERATIONS = (
+    _landing("list_landing_pages", "getAll", "GET", "/landing_pages", ListLandingPages, "List landing pages",
+             read_only=True),
+    _landing("get_landing_page", "get", "GET", "/landing_pages/{landing_id}", GetLandingPage, "Get landing page",
+             read_only=True),
+    _landing("create_landing_page", "create", "POST", "/landing_pages", CreateLandingPage, "Create landing page",
+             build=write_body()),
+    _landing("update_landing_page", "update", "PUT", "/landing_pages/{landing_id}", UpdateLandingPage,
+             "Update landing page", idempotent=True, build=write_body("landing_id")),
+    # The only clone in the API that is a PUT.
+    _landing("clone_landing_page", "clone", "PUT", "/landing_pages/{landing_id}/clone", CloneLandingPage,
+             "Clone landing page"),
+    _landing("archive_landing_page", "delete", "DELETE", "/landing_pages/{landing_id}", ArchiveLandingPage,
+             "Archive landing page", destructive=True, idempotent=True),
+    *editor_operations(_landing, noun="landing_page", plural="landing_pages", id_field="landing_id",
+                       id_type=LandingId),
+)  # fmt: skip

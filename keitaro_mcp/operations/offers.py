@@ -1,9 +1,105 @@
-"""Operations of this resource (being ported; filled in by its owner)."""
+"""Offers: list, read, edit; create, clone, archive, and the local offer's file editor."""
 
 from __future__ import annotations
 
-from keitaro_mcp.registry import Operation
+from typing import Literal
+
+from pydantic import Field
+
+from keitaro_mcp.operations._common import AffiliateNetworkId, Currency, GroupId, OfferId, Params
+from keitaro_mcp.operations._entity import ZipBase64, editor_operations, operation_factory, write_body
 
 __all__ = ["OPERATIONS"]
 
-OPERATIONS: tuple[Operation, ...] = ()
+OfferType = Literal["local", "external", "preloaded", "action"]
+PayoutType = Literal["CPA", "CPC"]
+
+
+class _HasOfferId(Params):
+    offer_id: OfferId
+
+
+class _OfferPayout(Params):
+    """The everyday part of an offer: its name, URL, payout and geo."""
+
+    name: str | None = Field(default=None, min_length=1)
+    action_payload: str | None = None
+    """Offer URL with macros, e.g. ?sub1={subid}."""
+    payout_value: float | None = Field(default=None, ge=0)
+    payout_currency: Currency | None = None
+    payout_type: PayoutType | None = None
+    payout_auto: bool | None = None
+    """Take the payout from the postback."""
+    country: list[str] | None = None
+    """Countries as Keitaro stores them (codes or names)."""
+
+
+class _OfferSettings(Params):
+    """The rest of an offer's settings."""
+
+    offer_type: OfferType | None = None
+    """external: a URL; local: uploaded files."""
+    action_type: str | None = Field(default=None, min_length=1)
+    """e.g. http (list_flow_actions)."""
+    group_id: GroupId | None = None
+    affiliate_network_id: AffiliateNetworkId | None = None
+    payout_upsell: bool | None = None
+    """Accept upsells (rebills)."""
+    conversion_cap_enabled: bool | None = None
+    daily_cap: int | None = Field(default=None, ge=0)
+    """Conversions per day, then traffic goes to alternative_offer_id."""
+    alternative_offer_id: OfferId | None = None
+    conversion_timezone: str | None = None
+    """Timezone of the cap's day, e.g. Europe/Madrid."""
+    notes: str | None = None
+
+
+class ListOffers(Params):
+    """List offers (id, name, state, URL, payout, countries, network, group)."""
+
+
+class GetOffer(_HasOfferId):
+    """Get one offer with all its settings."""
+
+
+class UpdateOffer(_OfferPayout, _HasOfferId):
+    """Change an offer's name, URL, payout or countries; only the fields given are sent. Other settings:
+    update_offer_settings."""
+
+
+class UpdateOfferSettings(_OfferSettings, _HasOfferId):
+    """Change an offer's type, action, group, network, cap or notes; only the fields given are sent."""
+
+
+class CreateOffer(_OfferSettings, _OfferPayout):
+    """Create an offer: external (a URL in action_payload) or local (a zip in archive)."""
+
+    name: str = Field(min_length=1)
+    archive: ZipBase64 | None = None
+    """Local offer: its files as a base64 zip."""
+
+
+class CloneOffer(_HasOfferId):
+    """Clone an offer; the copy gets a new id."""
+
+
+class ArchiveOffer(_HasOfferId):
+    """Archive an offer (Keitaro's delete)."""
+
+
+_offer = operation_factory("offer", "offers_admin")
+
+OPERATIONS = (
+    _offer("list_offers", "getAll", "GET", "/offers", ListOffers, "List offers", toolset="offers", read_only=True),
+    _offer("get_offer", "get", "GET", "/offers/{offer_id}", GetOffer, "Get offer", toolset="offers", read_only=True),
+    _offer("update_offer", "update", "PUT", "/offers/{offer_id}", UpdateOffer, "Update offer", toolset="offers",
+           idempotent=True),
+    _offer("update_offer_settings", "update", "PUT", "/offers/{offer_id}", UpdateOfferSettings,
+           "Update offer settings", idempotent=True, build=write_body("offer_id")),
+    _offer("create_offer", "create", "POST", "/offers", CreateOffer, "Create offer", build=write_body()),
+    _offer("clone_offer", "clone", "POST", "/offers/{offer_id}/clone", CloneOffer, "Clone offer"),
+    # Archiving an offer is DELETE /offers/{id}/archive; DELETE /offers/{id} is not in the API.
+    _offer("archive_offer", "delete", "DELETE", "/offers/{offer_id}/archive", ArchiveOffer, "Archive offer",
+           destructive=True, idempotent=True),
+    *editor_operations(_offer, noun="offer", plural="offers", id_field="offer_id", id_type=OfferId),
+)  # fmt: skip

@@ -1,9 +1,75 @@
-"""Operations of this resource (being ported; filled in by its owner)."""
+"""Traffic sources: list, read, create, edit, clone, delete."""
 
 from __future__ import annotations
 
-from keitaro_mcp.registry import Operation
+from pydantic import Field
+
+from keitaro_mcp.operations._common import EntityState, Params, TrafficSourceId
+from keitaro_mcp.operations._entity import operation_factory
+from keitaro_mcp.operations.campaigns import ConversionStatus, ParameterSpec
 
 __all__ = ["OPERATIONS"]
 
-OPERATIONS: tuple[Operation, ...] = ()
+
+class _HasTrafficSourceId(Params):
+    traffic_source_id: TrafficSourceId
+
+
+class _TrafficSourceFields(Params):
+    name: str | None = Field(default=None, min_length=1)
+    postback_url: str | None = None
+    """S2S postback URL with macros, e.g. {external_id}."""
+    postback_statuses: list[ConversionStatus] | None = None
+    template_name: str | None = None
+    """e.g. facebook."""
+    accept_parameters: bool | None = None
+    parameters: dict[str, ParameterSpec] | None = None
+    """By key: keyword, cost, external_id, sub_id_1, ..."""
+    traffic_loss: float | None = Field(default=None, ge=0, le=100)
+    """Percent."""
+    state: EntityState | None = None
+    notes: str | None = None
+
+
+class ListTrafficSources(Params):
+    """List traffic sources with their parameters."""
+
+
+class GetTrafficSource(_HasTrafficSourceId):
+    """Get one traffic source with its parameters."""
+
+
+class CreateTrafficSource(_TrafficSourceFields):
+    """Create a traffic source."""
+
+    name: str = Field(min_length=1)
+
+
+class UpdateTrafficSource(_TrafficSourceFields, _HasTrafficSourceId):
+    """Change a traffic source; only the fields given are sent."""
+
+
+class CloneTrafficSource(_HasTrafficSourceId):
+    """Clone a traffic source; the copy gets a new id."""
+
+
+class DeleteTrafficSource(_HasTrafficSourceId):
+    """Delete a traffic source (Keitaro marks it deleted)."""
+
+
+_source = operation_factory("source", "traffic_sources")
+_ONE = "/traffic_sources/{traffic_source_id}"
+
+OPERATIONS = (
+    _source("list_traffic_sources", "getAll", "GET", "/traffic_sources", ListTrafficSources, "List traffic sources",
+            read_only=True),
+    _source("get_traffic_source", "get", "GET", _ONE, GetTrafficSource, "Get traffic source", read_only=True),
+    _source("create_traffic_source", "create", "POST", "/traffic_sources", CreateTrafficSource,
+            "Create traffic source"),
+    _source("update_traffic_source", "update", "PUT", _ONE, UpdateTrafficSource, "Update traffic source",
+            idempotent=True),
+    _source("clone_traffic_source", "clone", "POST", f"{_ONE}/clone", CloneTrafficSource, "Clone traffic source"),
+    # Answers 200 with no body: the envelope's data is null on success.
+    _source("delete_traffic_source", "delete", "DELETE", _ONE, DeleteTrafficSource, "Delete traffic source",
+            destructive=True, idempotent=True),
+)  # fmt: skip

@@ -1,0 +1,197 @@
+"""Wire tests for the flow (stream) tools against the sandbox tracker."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.conftest import Kt
+
+pytestmark = pytest.mark.anyio
+
+
+async def some_ids(kt: Kt, tool: str, n: int) -> list[int]:
+    ids = [row["id"] for row in (await kt.ok(tool))["data"][:n]]
+    assert len(ids) == n
+    return ids
+
+
+async def new_flow(kt: Kt, **fields: Any) -> dict[str, Any]:
+    (campaign_id,) = await some_ids(kt, "list_campaigns", 1)
+    args = {"campaign_id": campaign_id, "name": "Wire flow", "schema": "redirect", "action_type": "http",
+            "action_payload": "https://example.test/a", **fields}  # fmt: skip
+    data: dict[str, Any] = (await kt.ok("create_flow", args))["data"]
+    kt.wire.sent.clear()
+    return data
+
+
+async def test_create_flow_sends_required_fields_and_defaults_collect_clicks_to_true(kt: Kt) -> None:
+    (campaign_id,) = await some_ids(kt, "list_campaigns", 1)
+    offer_a, offer_b = await some_ids(kt, "list_offers", 2)
+    args = {
+        "campaign_id": campaign_id,
+        "name": "Offers only",
+        "schema": "landings",
+        "action_type": "http",
+        "filters": [{"name": "country", "mode": "accept", "payload": ["US", "CA"]}, {"name": "bot", "mode": "reject"}],
+        "offers": [{"offer_id": offer_a, "share": 60}, {"offer_id": offer_b, "share": 40, "state": "disabled"}],
+    }
+    envelope = await kt.ok("create_flow", args)
+    assert kt.wire.last.method == "POST" and kt.wire.last.path == "/streams"
+    assert kt.wire.last.body == {**args, "type": "regular", "collect_clicks": True}
+    assert envelope["resource"] == "stream" and envelope["operation"] == "create"
+    flow = envelope["data"]
+    assert flow["campaign_id"] == campaign_id and flow["schema"] == "landings" and flow["collect_clicks"] is True
+    assert [(o["offer_id"], o["share"], o["state"]) for o in flow["offers"]] == [
+        (offer_a, 60, "active"),
+        (offer_b, 40, "disabled"),
+    ]
+    assert [f["name"] for f in flow["filters"]] == ["country", "bot"]
+
+
+async def test_get_flow(kt: Kt) -> None:
+    flow = await new_flow(kt)
+    envelope = await kt.ok("get_flow", {"flow_id": flow["id"]})
+    assert kt.wire.last.method == "GET" and kt.wire.last.path == f"/streams/{flow['id']}"
+    assert kt.wire.last.query == {}
+    assert envelope["operation"] == "get" and envelope["data"]["name"] == "Wire flow"
+
+
+async def test_update_flow_replaces_the_offer_set(kt: Kt) -> None:
+    offer_a, offer_b, offer_c = await some_ids(kt, "list_offers", 3)
+    flow = await new_flow(kt, schema="landings", offers=[{"offer_id": offer_a, "share": 50},
+                                                          {"offer_id": offer_b, "share": 50}])  # fmt: skip
+    kept_binding = flow["offers"][0]["id"]
+    offers = [{"offer_id": offer_a, "share": 70}, {"offer_id": offer_c, "share": 30}]
+    envelope = await kt.ok("update_flow", {"flow_id": flow["id"], "offers": offers})
+    assert kt.wire.last.method == "PUT" and kt.wire.last.path == f"/streams/{flow['id']}"
+    assert kt.wire.last.body == {"offers": offers}, "only the given field is sent"
+    assert envelope["operation"] == "update"
+    after = envelope["data"]
+    assert [(o["offer_id"], o["share"]) for o in after["offers"]] == [(offer_a, 70), (offer_c, 30)]
+    assert after["offers"][0]["id"] == kept_binding, "a binding to the same offer keeps its id"
+    assert after["name"] == "Wire flow" and after["action_payload"] == "https://example.test/a"
+
+
+async def test_update_flow_sets_landings(kt: Kt) -> None:
+    (landing,) = await some_ids(kt, "list_landing_pages", 1)
+    flow = await new_flow(kt, schema="landings")
+    envelope = await kt.ok("update_flow", {"flow_id": flow["id"], "landings": [{"landing_id": landing, "share": 100}]})
+    assert kt.wire.last.body == {"landings": [{"landing_id": landing, "share": 100}]}
+    assert [x["landing_id"] for x in envelope["data"]["landings"]] == [landing]
+
+
+async def test_update_flow_settings_sends_schema_by_its_wire_name_and_the_flow_id_in_triggers(kt: Kt) -> None:
+    flow = await new_flow(kt)
+    trigger = {"condition": "not_respond", "target": "stream", "action": "disable", "interval": 600}
+    args = {"flow_id": flow["id"], "name": "Renamed", "schema": "action", "action_type": "show_text",
+            "action_payload": "Closed", "filter_or": True, "triggers": [trigger]}  # fmt: skip
+    envelope = await kt.ok("update_flow_settings", args)
+    assert kt.wire.last.method == "PUT" and kt.wire.last.path == f"/streams/{flow['id']}"
+    assert kt.wire.last.body == {"name": "Renamed", "schema": "action", "action_type": "show_text",
+                                 "action_payload": "Closed", "filter_or": True,
+                                 "triggers": [{**trigger, "stream_id": flow["id"]}]}  # fmt: skip
+    assert envelope["operation"] == "update"
+    data = envelope["data"]
+    assert data["name"] == "Renamed" and data["schema"] == "action" and data["filter_or"] is True
+    assert [(t["condition"], t["action"]) for t in data["triggers"]] == [("not_respond", "disable")]
+
+
+async def test_disable_and_enable_flow(kt: Kt) -> None:
+    flow = await new_flow(kt)
+    off = await kt.ok("disable_flow", {"flow_id": flow["id"]})
+    assert kt.wire.last.method == "POST" and kt.wire.last.path == f"/streams/{flow['id']}/disable"
+    assert off["operation"] == "disable" and off["data"]["state"] == "disabled"
+    on = await kt.ok("enable_flow", {"flow_id": flow["id"]})
+    assert kt.wire.last.path == f"/streams/{flow['id']}/enable"
+    assert on["operation"] == "enable" and on["data"]["state"] == "active"
+
+
+async def test_archive_list_deleted_and_restore_flow(kt: Kt) -> None:
+    flow = await new_flow(kt)
+    archived = await kt.ok("archive_flow", {"flow_id": flow["id"]})
+    assert kt.wire.last.method == "DELETE" and kt.wire.last.path == f"/streams/{flow['id']}"
+    assert archived["operation"] == "delete"
+    gone = await kt.call("get_flow", {"flow_id": flow["id"]})
+    assert gone["error"]["kind"] == "not_found"
+    deleted = await kt.ok("list_deleted_flows")
+    assert kt.wire.last.method == "GET" and kt.wire.last.path == "/streams/deleted"
+    assert deleted["operation"] == "getDeleted" and flow["id"] in [f["id"] for f in deleted["data"]]
+    restored = await kt.ok("restore_flow", {"flow_id": flow["id"]})
+    assert kt.wire.last.method == "POST" and kt.wire.last.path == f"/streams/{flow['id']}/restore"
+    assert restored["operation"] == "restore" and restored["data"]["state"] == "active"
+    assert (await kt.ok("get_flow", {"flow_id": flow["id"]}))["data"]["id"] == flow["id"]
+
+
+async def test_get_flow_events(kt: Kt) -> None:
+    flow = await new_flow(kt)
+    envelope = await kt.ok("get_flow_events", {"flow_id": flow["id"]})
+    assert kt.wire.last.method == "GET" and kt.wire.last.path == f"/streams/{flow['id']}/events"
+    assert envelope["resource"] == "stream" and envelope["operation"] == "getEvents"
+
+
+async def test_search_flows_sends_the_query(kt: Kt) -> None:
+    flow = await new_flow(kt, name="Needle-7731 flow")
+    envelope = await kt.ok("search_flows", {"query": "needle-7731"})
+    assert kt.wire.last.method == "GET" and kt.wire.last.path == "/streams/search"
+    assert kt.wire.last.query == {"query": "needle-7731"}
+    assert envelope["operation"] == "search" and [f["id"] for f in envelope["data"]] == [flow["id"]]
+
+
+@pytest.mark.parametrize(
+    ("tool", "path", "resource", "operation"),
+    [
+        ("list_flow_types", "/stream_types", "stream", "getTypes"),
+        ("list_flow_schemas", "/stream_schemas", "stream", "getSchemas"),
+        ("list_flow_actions", "/streams_actions", "stream", "getActions"),
+        ("list_flow_filters", "/stream_filters", "filter", "getAll"),
+    ],
+)
+async def test_flow_catalogues(kt: Kt, tool: str, path: str, resource: str, operation: str) -> None:
+    envelope = await kt.ok(tool)
+    assert kt.wire.last.method == "GET" and kt.wire.last.path == path and kt.wire.last.query == {}
+    assert envelope["resource"] == resource and envelope["operation"] == operation
+    assert envelope["count"] == len(envelope["data"]) >= 3
+
+
+async def test_action_catalogue_names_the_keys_create_flow_takes(kt: Kt) -> None:
+    keys = {row["key"] for row in (await kt.ok("list_flow_actions"))["data"]}
+    assert {"http", "campaign", "show_text"} <= keys
+
+
+async def test_missing_flow_is_not_found(kt: Kt) -> None:
+    envelope = await kt.call("enable_flow", {"flow_id": 987654})
+    assert envelope["error"]["kind"] == "not_found"
+
+
+async def test_create_flow_in_a_missing_campaign_is_a_validation_error(kt: Kt) -> None:
+    args = {"campaign_id": 987654, "name": "x", "schema": "redirect", "action_type": "http"}
+    envelope = await kt.call("create_flow", args)
+    assert envelope["error"]["kind"] == "validation" and "campaign_id" in envelope["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments"),
+    [
+        ("get_flow", {"flow_id": 0}),
+        ("get_flow", {"stream_id": 5}),
+        ("update_flow", {"flow_id": 1, "offers": [{"offer_id": 2}]}),
+        ("update_flow", {"flow_id": 1, "offers": [{"offer_id": 2, "share": -5}]}),
+        ("update_flow", {"flow_id": 1, "offers": [{"offer_id": 2, "share": 50, "state": "paused"}]}),
+        ("update_flow", {"flow_id": 1, "name": "x"}),
+        ("update_flow_settings", {"flow_id": 1, "state": "deleted"}),
+        ("update_flow_settings", {"flow_id": 1, "filters": [{"name": "country", "mode": "include"}]}),
+        ("update_flow_settings", {"flow_id": 1, "triggers": [{"condition": "always", "target": "stream"}]}),
+        ("update_flow_settings", {"flow_id": 1, "schema": "offers"}),
+        ("create_flow", {"campaign_id": 1, "name": "x", "schema": "redirect"}),
+        ("create_flow", {"campaign_id": 1, "name": "x", "schema": "redirect", "action_type": "http", "type": "x"}),
+        ("create_flow", {"campaign_id": 1, "name": "", "schema": "redirect", "action_type": "http"}),
+        ("search_flows", {"query": ""}),
+        ("list_flow_types", {"limit": 5}),
+    ],
+)
+async def test_bad_input_sends_nothing(kt: Kt, tool: str, arguments: dict[str, object]) -> None:
+    envelope = await kt.call(tool, arguments)
+    assert envelope["error"]["kind"] == "invalid_arguments"
+    assert not kt.wire.sent

@@ -1,0 +1,107 @@
+"""Wire tests for the traffic source tools against the sandbox tracker (and Keitaro's empty DELETE answer)."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from mcp import Client
+
+from keitaro_mcp.server import build_server
+from tests.conftest import Kt, RecordingTransport, make_settings
+
+pytestmark = pytest.mark.anyio
+
+
+async def new_source(kt: Kt, name: str) -> int:
+    envelope = await kt.ok("create_traffic_source", {"name": name})
+    source_id = envelope["data"]["id"]
+    assert isinstance(source_id, int)
+    kt.wire.sent.clear()
+    return source_id
+
+
+async def test_list_traffic_sources(kt: Kt) -> None:
+    envelope = await kt.ok("list_traffic_sources")
+    assert kt.wire.last.method == "GET" and kt.wire.last.path == "/traffic_sources" and kt.wire.last.query == {}
+    assert envelope["resource"] == "source" and envelope["operation"] == "getAll"
+    assert envelope["count"] == len(envelope["data"]) >= 1
+
+
+async def test_get_traffic_source(kt: Kt) -> None:
+    first = (await kt.ok("list_traffic_sources"))["data"][0]
+    envelope = await kt.ok("get_traffic_source", {"traffic_source_id": first["id"]})
+    assert kt.wire.last.method == "GET" and kt.wire.last.path == f"/traffic_sources/{first['id']}"
+    assert envelope["operation"] == "get" and envelope["data"]["name"] == first["name"]
+
+
+async def test_create_traffic_source_with_parameters_and_postback(kt: Kt) -> None:
+    args = {
+        "name": "Wire source",
+        "postback_url": "https://ts.example/pb?click={external_id}",
+        "postback_statuses": ["lead", "sale"],
+        "template_name": "facebook",
+        "parameters": {"sub_id_1": {"name": "utm_placement", "placeholder": "{{placement}}", "alias": "Placement"}},
+        "traffic_loss": 2.5,
+    }
+    envelope = await kt.ok("create_traffic_source", args)
+    assert kt.wire.last.method == "POST" and kt.wire.last.path == "/traffic_sources"
+    assert kt.wire.last.body == args
+    assert envelope["operation"] == "create"
+    source = envelope["data"]
+    assert source["postback_statuses"] == ["lead", "sale"]
+    assert source["parameters"]["sub_id_1"]["name"] == "utm_placement"
+
+
+async def test_update_traffic_source_sends_only_given_fields(kt: Kt) -> None:
+    source_id = await new_source(kt, "Before")
+    args = {"traffic_source_id": source_id, "state": "disabled", "accept_parameters": False}
+    envelope = await kt.ok("update_traffic_source", args)
+    assert kt.wire.last.method == "PUT" and kt.wire.last.path == f"/traffic_sources/{source_id}"
+    assert kt.wire.last.body == {"state": "disabled", "accept_parameters": False}
+    assert envelope["operation"] == "update" and envelope["data"]["name"] == "Before"
+
+
+async def test_clone_traffic_source(kt: Kt) -> None:
+    source_id = await new_source(kt, "Original source")
+    envelope = await kt.ok("clone_traffic_source", {"traffic_source_id": source_id})
+    assert kt.wire.last.method == "POST" and kt.wire.last.path == f"/traffic_sources/{source_id}/clone"
+    assert envelope["operation"] == "clone" and envelope["data"]["name"] == "Copy of Original source"
+
+
+async def test_delete_traffic_source(kt: Kt) -> None:
+    source_id = await new_source(kt, "To delete")
+    envelope = await kt.ok("delete_traffic_source", {"traffic_source_id": source_id})
+    assert kt.wire.last.method == "DELETE" and kt.wire.last.path == f"/traffic_sources/{source_id}"
+    assert envelope["operation"] == "delete"
+    gone = await kt.call("get_traffic_source", {"traffic_source_id": source_id})
+    assert gone["error"]["kind"] == "not_found"
+
+
+async def test_delete_answered_with_an_empty_body_is_a_success_with_null_data() -> None:
+    # Keitaro's spec: DELETE /traffic_sources/{id} answers 200 with no body.
+    wire = RecordingTransport(httpx.MockTransport(lambda request: httpx.Response(200)))
+    async with Client(build_server(make_settings(), transport=wire), raise_exceptions=True) as client:
+        result = await client.call_tool("delete_traffic_source", {"traffic_source_id": 12})
+    envelope = result.structured_content
+    assert envelope is not None and not result.is_error
+    assert envelope["success"] is True and envelope["data"] is None and "error" not in envelope
+    assert wire.last.method == "DELETE" and wire.last.path == "/traffic_sources/12"
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments"),
+    [
+        ("get_traffic_source", {"traffic_source_id": 0}),
+        ("get_traffic_source", {"source_id": 1}),
+        ("create_traffic_source", {}),
+        ("create_traffic_source", {"name": "x", "postback_statuses": ["approved"]}),
+        ("create_traffic_source", {"name": "x", "traffic_loss": 120}),
+        ("create_traffic_source", {"name": "x", "parameters": {"sub_id_1": {"placeholder": "{zone}"}}}),
+        ("update_traffic_source", {"traffic_source_id": 1, "state": "deleted"}),
+        ("delete_traffic_source", {}),
+    ],
+)
+async def test_bad_input_sends_nothing(kt: Kt, tool: str, arguments: dict[str, object]) -> None:
+    envelope = await kt.call(tool, arguments)
+    assert envelope["error"]["kind"] == "invalid_arguments"
+    assert not kt.wire.sent
