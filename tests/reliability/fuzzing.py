@@ -177,14 +177,14 @@ def _invalid(schema: dict[str, Any], valid: list[dict[str, Any]]) -> st.SearchSt
     return st.one_of(options)
 
 
-def cases_for(op: Operation, valid: int, invalid: int) -> list[Case]:
-    """Deterministic valid and invalid argument sets for one tool."""
+def cases_for(op: Operation, valid: int, invalid: int, salt: str = "") -> list[Case]:
+    """Deterministic valid and invalid argument sets for one tool (`salt` picks another deterministic set)."""
     schema = op.tool.input_schema
     try:
-        good = _draw(from_schema(schema), valid, f"{op.name}_valid") if valid else []
+        good = _draw(from_schema(schema), valid, f"{op.name}_valid{salt}") if valid else []
     except Exception:  # a schema hypothesis-jsonschema cannot generate from: invalid cases only
         good = []
-    bad = _draw(_invalid(schema, good), invalid, f"{op.name}_invalid") if invalid else []
+    bad = _draw(_invalid(schema, good), invalid, f"{op.name}_invalid{salt}") if invalid else []
     return [Case(op.name, "valid", a) for a in good] + [Case(op.name, "invalid", a) for a in bad]
 
 
@@ -230,6 +230,7 @@ class Tally:
     by_tool: Counter[str] = field(default_factory=Counter)
     by_outcome: Counter[str] = field(default_factory=Counter)
     by_kind_and_input: Counter[tuple[str, str]] = field(default_factory=Counter)
+    by_tool_and_outcome: Counter[tuple[str, str]] = field(default_factory=Counter)
     failures: list[str] = field(default_factory=list)
     slowest: tuple[float, str] = (0.0, "")
 
@@ -270,3 +271,4 @@ async def call_case(
     tally.by_tool[case.tool] += 1
     tally.by_outcome[outcome] += 1
     tally.by_kind_and_input[(case.kind, outcome)] += 1
+    tally.by_tool_and_outcome[(case.tool, outcome)] += 1
