@@ -33,14 +33,15 @@ def _inline(node: Any, defs: dict[str, Any]) -> Any:
 
 
 _WIRE_ONLY_AT_ROOT = ("additionalProperties",)
-_SERVER_SIDE_ONLY = ("minLength", "maxLength")
+_SERVER_SIDE_ONLY = ("minLength", "maxLength", "pattern")
 
 
 def _trim_nested(node: Any, *, root: bool) -> Any:
     """Keywords the server enforces anyway, kept off the wire where they cost tokens and teach the model nothing.
 
     `additionalProperties: false` stays on the root (the contract); nested objects are still validated with
-    extra="forbid". String length limits are checked on the server and named in the error if exceeded.
+    extra="forbid". String lengths and patterns are checked on the server and named in the error; the field's
+    description says the format in words (e.g. "YYYY-MM-DD"), which a model follows better than a regex.
     """
     if isinstance(node, dict):
         out: dict[str, Any] = {}

@@ -37,7 +37,7 @@ class NoParams(Params):
 
 
 def _id(what: str, finder: str) -> object:
-    return Field(ge=1, description=f"{what} ID ({finder}).")
+    return Field(ge=1, description=f"From {finder}.")
 
 
 CampaignId = Annotated[int, _id("Campaign", "list_campaigns")]
