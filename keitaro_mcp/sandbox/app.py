@@ -349,7 +349,9 @@ def create_asgi_app(sb: Sandbox) -> Starlette:
     def _run(handler: Handler, call: Call) -> Reply:
         try:
             sb.ensure_seeded()
-            result = handler(call)
+            # One request at a time against the state: handlers read-modify-write documents.
+            with sb.store.lock:
+                result = handler(call)
         except HttpError as err:
             return Reply(err.body, err.status, err.content_type)
         except Exception as exc:  # a sandbox bug: report it as Keitaro would, without a traceback

@@ -100,8 +100,9 @@ def _columns() -> dict[str, Column]:
         Column("month", "strftime('%Y-%m', {L}, 'unixepoch')", "text"),
         Column("week", "date({L}, 'unixepoch', '-6 days', 'weekday 1')", "text"),
         Column("weekday", "CAST(strftime('%w', {L}, 'unixepoch') AS INTEGER)", "int"),
-        Column("day", "date({L}, 'unixepoch')", "text"),
-        Column("hour", "CAST(strftime('%H', {L}, 'unixepoch') AS INTEGER)", "int"),
+        # Grouped by the integer day number (cheap arithmetic per click), formatted once per group.
+        Column("day", "date({L}, 'unixepoch')", "text", "({L}) / 86400", "date({k} * 86400, 'unixepoch')"),
+        Column("hour", "((({L}) % 86400) / 3600)", "int"),
         Column("day_hour", "strftime('%Y-%m-%d %H', {L}, 'unixepoch')", "text"),
         Column("landing_clicked_datetime", "CASE WHEN c.landing_clicked THEN strftime('%Y-%m-%d %H:%M:%S', "
                "{L} + c.landing_clicked_dt - c.dt, 'unixepoch') END", "text"),

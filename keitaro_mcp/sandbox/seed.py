@@ -22,15 +22,19 @@ DAYS = 90
 BOT_FLOW = "Bot protection"
 
 # Columns the seeder fills; the rest keep their defaults (NULL / 0).
-SEEDED_CLICK_COLUMNS = (
-    "id", "dt", "campaign_id", "stream_id", "offer_id", "landing_id", "ts_id", "sub_id", "visitor_code",
+PROFILE_COLUMNS = (
     "country_code", "region", "city", "language", "device_type", "device_model", "os", "os_version", "browser",
-    "browser_version", "connection_type", "operator", "isp", "ip", "user_agent", "referrer", "source", "keyword",
-    "ad_campaign_id", "external_id", "creative_id", "sub_id_1", "sub_id_2", "sub_id_3", "sub_id_4",
+    "browser_version", "connection_type", "operator", "isp", "user_agent", "referrer", "source", "keyword",
+    "ad_campaign_id", "creative_id", "sub_id_1", "sub_id_2", "sub_id_3", "sub_id_4",
+)  # fmt: skip
+SEEDED_CLICK_COLUMNS = (
+    "id", "dt", "campaign_id", "stream_id", "offer_id", "landing_id", "ts_id", "sub_id", "visitor_code", "ip",
+    "external_id", *PROFILE_COLUMNS,
     "is_bot", "is_unique_campaign", "is_unique_stream", "is_unique_global", "is_using_proxy", "landing_clicked",
     "landing_clicked_dt", "cost", "conversions", "leads", "sales", "rejected", "rebills", "lead_revenue",
     "sale_revenue", "rejected_revenue",
 )  # fmt: skip
+UNIQUE_CAMPAIGN = SEEDED_CLICK_COLUMNS.index("is_unique_campaign")
 
 NETWORK_STATUSES = [
     {"lead": "hold", "sale": "confirmed", "rejected": "trash"},
@@ -370,6 +374,63 @@ def seed_traffic(store: Store, rng: random.Random, plans: list[CampaignPlan], cl
     store.bump_counter("conversions", conv_id)
 
 
+def _profiles(
+    plan: CampaignPlan,
+    rng: random.Random,
+    size: int,
+    devices: list[tuple[str, str, str, str, str, str, str, float]],
+    device_weights: list[float],
+    bots: bool,
+) -> list[tuple[Any, ...]]:
+    """Visitor profiles of one campaign (geo, device, network, source fields) in PROFILE_COLUMNS order,
+    drawn with the campaign's weights. Clicks sample them and add their own ids, times and IPs: a
+    per-click draw of twenty fields would dominate seeding time."""
+    source = catalog.TRAFFIC_SOURCES[plan.ts_index]
+    template, mobile_share, refs = source[1], source[2], source[4]
+    rnd = rng.random
+    geo_names = list(plan.geos)
+    geo_w = list(plan.geos.values())
+    # ~5% of clicks come from outside the targeted geos and fall to the default flow.
+    stray = [g for g in catalog.GEOS if g not in plan.geos]
+    mobile = [d for d in devices if d[0] != "desktop"]
+    desktop = [d for d in devices if d[0] == "desktop"]
+    mobile_w = [d[7] for d in mobile]
+    desktop_w = [d[7] for d in desktop]
+    out = []
+    for _ in range(size):
+        country = rng.choice(stray) if rnd() < 0.05 else rng.choices(geo_names, geo_w)[0]
+        geo = catalog.GEOS[country]
+        dev = rng.choices(mobile, mobile_w)[0] if rnd() < mobile_share else rng.choices(desktop, desktop_w)[0]
+        ua = dev[6]
+        if bots:
+            dev = desktop[0]
+            ua = rng.choice(catalog.BOT_USER_AGENTS) if rnd() < 0.6 else dev[6]
+        region, city = rng.choice(geo[2])
+        mobile_net = dev[0] != "desktop" and rnd() < 0.55
+        isp = rng.choice(geo[4]) if mobile_net else rng.choice(geo[3])
+        ref = rng.choice(refs)
+        ad_campaign = rng.choice(plan.ad_campaigns)
+        creative = f"cr_{plan.id:02d}_{1 + int(rnd() * 6)}"
+        keyword = s1 = s2 = s3 = s4 = None
+        if template == "facebook":
+            s1 = rng.choice(catalog.FB_PLACEMENTS)
+            s2 = f"{country} {dev[2]} {'25-44' if rnd() < 0.6 else '45-65'}"
+            s3 = f"{ad_campaign[:10]}{int(rnd() * 6):02d}"
+            s4 = str(120200000000000000 + int(rnd() * 10**12))  # the ad id
+        elif template in ("propellerads", "zeropark"):
+            s1 = str(4_100_000 + int(rnd() * 400) * 37)  # zone
+            s2 = f"{0.01 + int(rnd() * 8) * 0.005:.3f}"  # bid
+        else:
+            keyword = rng.choice(catalog.KEYWORDS) if template == "google" else None
+            s1 = ref
+        out.append(
+            (country, region, city, geo[1], dev[0], dev[1], dev[2], dev[3], dev[4], dev[5],
+             "Cellular" if mobile_net else "Broadband", geo[4][0] if mobile_net else None, isp, ua,
+             f"https://{ref}/", ref, keyword, ad_campaign, creative, s1, s2, s3, s4)
+        )  # fmt: skip
+    return out
+
+
 def _campaign_traffic(
     plan: CampaignPlan,
     rng: random.Random,
@@ -381,76 +442,50 @@ def _campaign_traffic(
     devices: list[tuple[str, str, str, str, str, str, str, float]],
     device_weights: list[float],
     received: list[tuple[int, str]],
-) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], int, int]:
+) -> tuple[list[list[Any]], list[tuple[Any, ...]], int, int]:
     source = catalog.TRAFFIC_SOURCES[plan.ts_index]
-    template, mobile_share, bot_rate, refs = source[1], source[2], source[3], source[4]
+    template, bot_rate = source[1], source[3]
     rnd = rng.random
+    getrandbits = rng.getrandbits
     day_w = _day_weights(plan, rng)
     first_hour = (window_start // 3600) % 24
     hour_w = [HOUR_WEIGHTS[(first_hour + h) % 24] for h in range(24)]
-    geo_names = list(plan.geos)
-    geo_w = list(plan.geos.values())
-    # ~5% of clicks come from outside the targeted geos and fall to the default flow.
-    stray = [g for g in catalog.GEOS if g not in plan.geos]
     days = rng.choices(range(DAYS), day_w, k=n)
     hours = rng.choices(range(24), hour_w, k=n)
-    countries = [rng.choice(stray) if rnd() < 0.05 else c for c in rng.choices(geo_names, geo_w, k=n)]
-    mobile_idx = [i for i, d in enumerate(devices) if d[0] != "desktop"]
-    desk_idx = [i for i, d in enumerate(devices) if d[0] == "desktop"]
-    mob_pick = rng.choices(mobile_idx, [device_weights[i] for i in mobile_idx], k=n)
-    desk_pick = rng.choices(desk_idx, [device_weights[i] for i in desk_idx], k=n)
+    size = max(256, min(n // 6, 6000))
+    humans = _profiles(plan, rng, size, devices, device_weights, bots=False)
+    robots = _profiles(plan, rng, max(32, size // 20), devices, device_weights, bots=True)
+    n_humans, n_robots = len(humans), len(robots)
     flows_by_geo: dict[str, Flow] = {}
     default_flow = plan.flows[-1]
     for flow in plan.flows[:-1]:
         for c in flow.countries or ():
             flows_by_geo[c] = flow
+    flow_of = {p[0]: flows_by_geo.get(p[0], default_flow) for p in humans}
+    shares = {f.id: f.share_total for f in plan.flows}
     recent_break = now_epoch - 6 * DAY if plan.special == "broken_last_week" else None
     fatigue_from = now_epoch - 10 * DAY if plan.special == "fatigue" else None
     offers = catalog.OFFERS
+    push = template in ("propellerads", "zeropark")
+    ip_prefix = {g: v[5] for g, v in catalog.GEOS.items()}
     rows: list[list[Any]] = []
     convs: list[tuple[Any, ...]] = []
     for i in range(n):
         click_id += 1
         dt = window_start + days[i] * DAY + hours[i] * 3600 + int(rnd() * 3600)
-        country = countries[i]
-        geo = catalog.GEOS[country]
-        is_bot = 1 if rnd() < bot_rate else 0
-        dev = devices[mob_pick[i] if rnd() < mobile_share else desk_pick[i]]
-        ua = dev[6]
-        if is_bot:
-            dev = devices[desk_idx[0]]
-            ua = catalog.BOT_USER_AGENTS[int(rnd() * len(catalog.BOT_USER_AGENTS))] if rnd() < 0.6 else dev[6]
-        region, city = geo[2][int(rnd() * len(geo[2]))]
-        mobile_net = dev[0] != "desktop" and rnd() < 0.55
-        isp = geo[4][int(rnd() * len(geo[4]))] if mobile_net else geo[3][int(rnd() * len(geo[3]))]
+        is_bot = rnd() < bot_rate
+        profile = robots[int(rnd() * n_robots)] if is_bot else humans[int(rnd() * n_humans)]
+        country = profile[0]
+        ip = f"{ip_prefix[country]}.{int(rnd() * 256)}.{int(rnd() * 256)}.{1 + int(rnd() * 254)}"
         unique_c = 0 if is_bot else (1 if rnd() < 0.8 else 0)
         unique_s = 1 if unique_c or (not is_bot and rnd() < 0.1) else 0
         unique_g = 1 if unique_c and rnd() < 0.85 else 0
         proxy = 1 if rnd() < (0.4 if is_bot else 0.015) else 0
-        ip = f"{geo[5]}.{int(rnd() * 256)}.{int(rnd() * 256)}.{1 + int(rnd() * 254)}"
-        ref = refs[int(rnd() * len(refs))]
-        ad_campaign = plan.ad_campaigns[int(rnd() * len(plan.ad_campaigns))]
-        creative = f"cr_{plan.id:02d}_{1 + int(rnd() * 6)}"
-        keyword = external = s1 = s2 = s3 = s4 = None
-        if template == "facebook":
-            s1 = catalog.FB_PLACEMENTS[int(rnd() * len(catalog.FB_PLACEMENTS))]
-            s2 = f"{country} {dev[2]} {'25-44' if rnd() < 0.6 else '45-65'}"
-            s3 = f"{ad_campaign[:10]}{int(rnd() * 6):02d}"
-            s4 = str(120200000000000000 + int(rnd() * 10**12))
-        elif template in ("propellerads", "zeropark"):
-            s1 = str(4_100_000 + int(rnd() * 400) * 37)
-            s2 = f"{0.01 + int(rnd() * 8) * 0.005:.3f}"
-            external = f"{rng.getrandbits(48):012x}"
-        else:
-            keyword = catalog.KEYWORDS[int(rnd() * len(catalog.KEYWORDS))] if template == "google" else None
-            s1 = ref
-        stream_id = offer_id = landing_id = 0
-        lp_clicked = 0
-        lp_dt = 0
+        stream_id = offer_id = landing_id = lp_clicked = lp_dt = 0
         if is_bot:
             stream_id = plan.bot_flow
         else:
-            flow = flows_by_geo.get(country, default_flow)
+            flow = flow_of[country]
             stream_id = flow.id
             if flow.landings:
                 landing_id = flow.landings[0][0] if rnd() < 0.5 else flow.landings[-1][0]
@@ -458,24 +493,21 @@ def _campaign_traffic(
                     lp_clicked = 1
                     lp_dt = dt + 8 + int(rnd() * 90)
             if lp_clicked or not flow.landings:
-                pick = rnd() * flow.share_total
+                pick = rnd() * shares[flow.id]
                 for oid, share in flow.offers:
                     pick -= share
                     if pick <= 0:
                         offer_id = oid
                         break
-        sub_id = f"{click_id:06x}{rng.getrandbits(28):07x}"  # unique: the click id is its prefix
         row: list[Any] = [
-            click_id, dt, plan.id, stream_id, offer_id, landing_id, plan.ts_index + 1, sub_id,
-            f"{rng.getrandbits(28):07x}", country, region, city, geo[1], dev[0], dev[1], dev[2], dev[3], dev[4],
-            dev[5], "Cellular" if mobile_net else "Broadband", geo[4][0] if mobile_net else None, isp, ip, ua,
-            f"https://{ref}/", ref, keyword, ad_campaign, external, creative, s1, s2, s3, s4,
-            is_bot, unique_c, unique_s, unique_g, proxy, lp_clicked, lp_dt, 0.0,
-            0, 0, 0, 0, 0, 0.0, 0.0, 0.0,
+            click_id, dt, plan.id, stream_id, offer_id, landing_id, plan.ts_index + 1,
+            f"{click_id:06x}{getrandbits(28):07x}",  # the subid: unique, the click id is its prefix
+            f"{getrandbits(28):07x}", ip, f"{getrandbits(48):012x}" if push else None, *profile,
+            int(is_bot), unique_c, unique_s, unique_g, proxy, lp_clicked, lp_dt, 0.0, 0, 0, 0, 0, 0, 0.0, 0.0, 0.0,
         ]  # fmt: skip
         if offer_id:
             o = offers[offer_id - 1]
-            p = o[5] / 100 * plan.cr_mult * (0.75 if dev[0] == "desktop" else 1.0) * (1.4 if lp_clicked else 1.0)
+            p = o[5] / 100 * plan.cr_mult * (0.75 if profile[4] == "desktop" else 1.0) * (1.4 if lp_clicked else 1.0)
             if recent_break is not None and dt >= recent_break:
                 p = 0.0
             if fatigue_from is not None and dt >= fatigue_from:
@@ -484,7 +516,7 @@ def _campaign_traffic(
                 conv_id = _conversions(row, o, rng, conv_id, now_epoch, convs, received)
         rows.append(row)
     _apply_costs(plan, rows)
-    return [tuple(r) for r in rows], convs, click_id, conv_id
+    return rows, convs, click_id, conv_id
 
 
 def _conversions(
@@ -559,7 +591,7 @@ def _apply_costs(plan: CampaignPlan, rows: list[list[Any]]) -> None:
     if plan.special == "no_cost" or not rows:
         return
     revenue = sum(r[-3] + r[-2] for r in rows)
-    billable = [r for r in rows if r[36]] if plan.cost_type == "CPUC" else rows  # r[36]: is_unique_campaign
+    billable = [r for r in rows if r[UNIQUE_CAMPAIGN]] if plan.cost_type == "CPUC" else rows
     if not billable:
         return
     per_click = revenue / (1 + plan.target_roi / 100) / len(billable)

@@ -95,7 +95,9 @@ CLICK_CONVERSION_COLUMNS = (
     "sale_revenue",
     "rejected_revenue",
 )
-CLICK_COLUMNS = ("id", *CLICK_INT_COLUMNS, *CLICK_TEXT_COLUMNS, "cost", *CLICK_CONVERSION_COLUMNS)
+# Numbers first: SQLite decodes a record's header up to the last column a query reads, so the
+# columns every report aggregates must not sit behind sixty text columns.
+CLICK_COLUMNS = ("id", *CLICK_INT_COLUMNS, "cost", *CLICK_CONVERSION_COLUMNS, *CLICK_TEXT_COLUMNS)
 
 CONVERSION_COLUMNS = (
     "id",
@@ -122,9 +124,9 @@ def _schema() -> str:
     click_cols = ",\n  ".join(
         ["id INTEGER PRIMARY KEY"]
         + [f"{c} INTEGER NOT NULL DEFAULT 0" for c in CLICK_INT_COLUMNS]
-        + [f"{c} TEXT" for c in CLICK_TEXT_COLUMNS]
         + ["cost REAL NOT NULL DEFAULT 0"]
         + [f"{c} {'REAL' if c.endswith('revenue') else 'INTEGER'} NOT NULL DEFAULT 0" for c in CLICK_CONVERSION_COLUMNS]
+        + [f"{c} TEXT" for c in CLICK_TEXT_COLUMNS]
     )
     return f"""
 {entity}
@@ -164,8 +166,12 @@ CREATE TABLE conversions (
 # maintaining them row by row.
 TRAFFIC_INDEXES = (
     "CREATE INDEX IF NOT EXISTS clicks_dt ON clicks (dt)",
-    "CREATE INDEX IF NOT EXISTS clicks_campaign_dt ON clicks (campaign_id, dt)",
     "CREATE UNIQUE INDEX IF NOT EXISTS clicks_sub_id ON clicks (sub_id)",
+    # Covers the common report measures by campaign/offer/source/stream/country/time: a report
+    # scans this narrow index instead of the wide table.
+    "CREATE INDEX IF NOT EXISTS clicks_report ON clicks (campaign_id, dt, offer_id, ts_id, stream_id, landing_id, "
+    "country_code, is_bot, is_unique_campaign, is_unique_stream, is_unique_global, cost, conversions, leads, sales, "
+    "rejected, rebills, lead_revenue, sale_revenue, rejected_revenue)",
     "CREATE INDEX IF NOT EXISTS conversions_click ON conversions (click_id)",
     "CREATE INDEX IF NOT EXISTS conversions_postback_dt ON conversions (postback_dt)",
 )
@@ -270,6 +276,8 @@ class Store:
 
     # -- entity documents ------------------------------------------------------------------
     def get_doc(self, table: str, entity_id: int) -> JsonDict | None:
+        if not -(2**63) <= entity_id < 2**63:  # beyond SQLite integers: nothing can have that id
+            return None
         row = self.one(f"SELECT doc FROM {table} WHERE id = ?", (entity_id,))
         if row is None:
             return None

@@ -10,8 +10,8 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from keitaro_mcp.sandbox import DEMO_API_KEY, Sandbox, recording
-from tests.sandbox.contract import validate_exchange
+from keitaro_mcp.sandbox import DEMO_API_KEY, Sandbox
+from tests.sandbox.contract import ContractRecorder
 
 NOW = datetime(2026, 3, 15, 12, 0, 0, tzinfo=UTC)
 HEADERS = {"Api-Key": DEMO_API_KEY}
@@ -78,12 +78,10 @@ def fresh() -> Iterator[Api]:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def contract_check() -> Iterator[list[recording.Exchange]]:
+def contract_check() -> Iterator[ContractRecorder]:
     """Every exchange of the sandbox tests is validated against the OpenAPI document (with deltas)."""
-    seen: list[recording.Exchange] = []
-    recording.add_listener(seen.append)
-    yield seen
-    recording.remove_listener(seen.append)
-    problems = [p for ex in seen for p in validate_exchange(ex)]
+    with ContractRecorder() as recorder:
+        yield recorder
+    problems = recorder.problems()
     if problems:
         pytest.fail(f"{len(problems)} exchange(s) break the API contract:\n" + "\n".join(problems[:30]))

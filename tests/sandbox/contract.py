@@ -26,6 +26,7 @@ from openapi_core import OpenAPI
 from openapi_core.templating.paths.exceptions import OperationNotFound, PathNotFound
 from openapi_core.testing import MockRequest, MockResponse
 
+from keitaro_mcp.sandbox import recording
 from keitaro_mcp.sandbox.recording import Exchange
 
 SPEC_PATH = Path(os.environ.get("KEITARO_OPENAPI", "/work/shared/keitaro-admin-api/openapi.json"))
@@ -203,3 +204,38 @@ def _describe(exc: BaseException) -> str:
         if errors:
             parts.append("; ".join(f"{'/'.join(map(str, e.path))}: {e.message}" for e in errors)[:800])
     return " | ".join(parts)
+
+
+class ContractRecorder:
+    """Session-wide recorder: every exchange any sandbox app handles, validated at the end.
+
+    Wire it in ``tests/conftest.py``::
+
+        from tests.sandbox.contract import ContractRecorder
+
+        @pytest.fixture(scope="session", autouse=True)
+        def sandbox_contract() -> Iterator[None]:
+            with ContractRecorder() as recorder:
+                yield
+            recorder.assert_valid()
+    """
+
+    def __init__(self) -> None:
+        self.exchanges: list[Exchange] = []
+
+    def __enter__(self) -> ContractRecorder:
+        recording.add_listener(self.exchanges.append)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        recording.remove_listener(self.exchanges.append)
+
+    def problems(self) -> list[str]:
+        return [p for ex in self.exchanges for p in validate_exchange(ex)]
+
+    def assert_valid(self, show: int = 30) -> None:
+        problems = self.problems()
+        if problems:
+            raise AssertionError(
+                f"{len(problems)} sandbox exchange(s) break the API contract:\n" + "\n".join(problems[:show])
+            )

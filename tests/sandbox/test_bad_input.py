@@ -1,0 +1,52 @@
+"""Bad input is answered like Keitaro answers it (400/404/406/422), never with a 500 or a traceback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from keitaro_mcp.sandbox import Sandbox
+from tests.sandbox.conftest import NOW, Api
+from tests.sandbox.test_contract import spec_operations
+
+BAD_BODIES: list[Any] = [
+    "just a string",
+    [1, 2, 3],
+    {"name": {"nested": True}, "alias": ["x"], "campaign_id": "abc", "offers": "all", "filters": 7},
+    {"range": {"from": 5, "interval": 9}, "dimensions": [1], "measures": {"x": 1}, "limit": -1},
+    {"campaign_ids": "1", "costs": [{"start_date": "tomorrow", "end_date": None, "cost": "lots"}]},
+    {"value": None, "items": [], "access_data": "all", "type": "planets", "start_date": "2026-99-99"},
+    {"filters": [{"name": "campaign_id", "operator": "IN_LIST", "expression": {"a": 1}}], "sort": "clicks"},
+]
+BAD_QUERIES: list[dict[str, str]] = [{}, {"limit": "-x", "offset": "y", "type": "zzz", "path": "../../etc/passwd"}]
+
+
+@pytest.fixture(scope="module")
+def victim() -> Iterator[Api]:
+    sandbox = Sandbox(seed=5, clicks=1_500, now=NOW)
+    yield Api(sandbox)
+    sandbox.close()
+
+
+def test_no_operation_answers_500_to_garbage(victim: Api) -> None:
+    errors = []
+    for method, path in spec_operations():
+        concrete = path.replace("{id}", "1").replace("{type}", "system")
+        for body in BAD_BODIES:
+            for query in BAD_QUERIES:
+                r = victim.request(method, concrete, json=body, params=query)
+                if r.status_code >= 500 or "Traceback" in r.text:
+                    errors.append(f"{method} {path} {body!r} {query!r}: {r.status_code} {r.text[:200]}")
+        raw = victim.request(method, concrete, content=b"{broken", headers={"Content-Type": "application/json"})
+        if method != "GET" and raw.status_code != 400:
+            errors.append(f"{method} {path} with broken JSON: {raw.status_code}")
+    assert not errors, "\n".join(errors[:20])
+
+
+@pytest.mark.parametrize("path", ["/campaigns/abc", "/campaigns/-1", "/streams/1.5", "/offers/99999999999999999999"])
+def test_bad_ids(victim: Api, path: str) -> None:
+    r = victim.get(path)
+    assert r.status_code in (200, 404)  # a non-numeric id is an unknown path: the SPA page
+    assert r.status_code != 500
