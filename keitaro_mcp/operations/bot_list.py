@@ -8,7 +8,8 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field
 
 from keitaro_mcp.operations._common import Params
-from keitaro_mcp.registry import Operation, RequestParts, Shaped
+from keitaro_mcp.operations._entity import operation_factory
+from keitaro_mcp.registry import RequestParts, Shaped
 
 __all__ = ["OPERATIONS"]
 
@@ -73,32 +74,18 @@ class ExcludeBotListIps(Params):
     ips: BotIps
 
 
-def _bot(
-    name: str,
-    operation: str,
-    method: Literal["GET", "POST", "PUT", "DELETE"],
-    path: str,
-    params: type[Params],
-    title: str,
-    *,
-    read_only: bool = False,
-    destructive: bool = False,
-    **extra: Any,
-) -> Operation:
-    # Every bot list call leaves the same list when repeated: all idempotent.
-    return Operation(
-        name=name, resource="bot", operation=operation, method=method, path=path, params=params,
-        toolset="bot_list", read_only=read_only, destructive=destructive, idempotent=True, title=title, **extra,
-    )  # fmt: skip
+# Every bot list call leaves the same list when repeated: all idempotent.
+_bot = operation_factory("bot", "bot_list")
 
 
 OPERATIONS = (
     _bot("get_bot_list", "get", "GET", "/botlist", GetBotList, "Get bot list", read_only=True, shape=_entries),
     _bot("add_bot_list_ips", "add", "POST", "/botlist/add", AddBotListIps, "Add IPs to bot list",
-         build=_value_body),
+         idempotent=True, build=_value_body),
     _bot("exclude_bot_list_ips", "exclude", "POST", "/botlist/exclude", ExcludeBotListIps,
-         "Remove IPs from bot list", destructive=True, build=_value_body),
+         "Remove IPs from bot list", destructive=True, idempotent=True, build=_value_body),
     _bot("replace_bot_list", "replace", "PUT", "/botlist", ReplaceBotList, "Replace bot list", destructive=True,
-         build=_value_body),
-    _bot("clear_bot_list", "clear", "DELETE", "/botlist", ClearBotList, "Clear bot list", destructive=True),
+         idempotent=True, build=_value_body),
+    _bot("clear_bot_list", "clear", "DELETE", "/botlist", ClearBotList, "Clear bot list", destructive=True,
+         idempotent=True),
 )  # fmt: skip

@@ -9,7 +9,8 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from keitaro_mcp.operations._common import CampaignId, CostModel, Currency, GroupId, Limit, Offset, Params
-from keitaro_mcp.registry import Operation, RequestParts, Shaped
+from keitaro_mcp.operations._entity import operation_factory
+from keitaro_mcp.registry import RequestParts, Shaped
 
 __all__ = ["OPERATIONS", "CostFilters", "ParameterSpec", "S2SPostback"]
 
@@ -207,26 +208,7 @@ class CleanCampaignArchive(Params):
     """Must be true: you confirm the archive is wiped."""
 
 
-def _campaign(
-    name: str,
-    operation: str,
-    method: Literal["GET", "POST", "PUT", "DELETE"],
-    path: str,
-    params: type[Params],
-    title: str,
-    *,
-    toolset: str = "campaigns_admin",
-    read_only: bool = False,
-    destructive: bool = False,
-    idempotent: bool = False,
-    resource: str = "campaign",
-    **extra: Any,
-) -> Operation:
-    return Operation(
-        name=name, resource=resource, operation=operation, method=method, path=path, params=params,
-        toolset=toolset, read_only=read_only, destructive=destructive, idempotent=idempotent or read_only,
-        title=title, **extra,
-    )  # fmt: skip
+_campaign = operation_factory("campaign", "campaigns_admin")
 
 
 OPERATIONS = (

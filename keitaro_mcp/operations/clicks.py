@@ -15,10 +15,11 @@ from pydantic import AfterValidator, Field, model_validator
 
 from keitaro_mcp.envelope import Envelope, error_envelope
 from keitaro_mcp.operations._common import Params
+from keitaro_mcp.operations._entity import operation_factory
 from keitaro_mcp.operations.campaigns import ConversionStatus
 from keitaro_mcp.periods import PeriodArgs, resolve_range
 from keitaro_mcp.postback import postback_params, send_postback
-from keitaro_mcp.registry import Operation, RequestParts
+from keitaro_mcp.registry import RequestParts
 
 if TYPE_CHECKING:
     from keitaro_mcp.client import CallContext
@@ -380,28 +381,18 @@ class CleanStats(Params):
     """Must be true: you confirm the stats are wiped."""
 
 
+_click = operation_factory("click", "clicks")
+
 OPERATIONS = (
-    Operation(
-        name="list_clicks", resource="click", operation="getAll", method="POST", path="/clicks/log",
-        params=ListClicks, toolset="clicks", read_only=True, destructive=False, idempotent=True,
-        title="List clicks", handler=_list_clicks,
-    ),
-    Operation(
-        name="update_click", resource="click", operation="update", method="POST", path="/clicks/update_costs",
-        params=UpdateClick, toolset="clicks", read_only=False, destructive=True, idempotent=True,
-        title="Update click", handler=_update_click,
-    ),
+    _click("list_clicks", "getAll", "POST", "/clicks/log", ListClicks, "List clicks", read_only=True,
+           handler=_list_clicks),
+    _click("update_click", "update", "POST", "/clicks/update_costs", UpdateClick, "Update click", destructive=True,
+           idempotent=True, handler=_update_click),
     # A bulk overwrite, not an everyday edit: beside update_campaign_costs in campaigns_admin (the default surface
     # keeps update_click for one click).
-    Operation(
-        name="update_costs", resource="click", operation="updateCosts", method="POST", path="/clicks/update_costs",
-        params=UpdateCosts, toolset="campaigns_admin", read_only=False, destructive=True, idempotent=True,
-        title="Update click costs", build=_update_costs_body,
-    ),
+    _click("update_costs", "updateCosts", "POST", "/clicks/update_costs", UpdateCosts, "Update click costs",
+           toolset="campaigns_admin", destructive=True, idempotent=True, build=_update_costs_body),
     # Wipes data: kept out of the default toolsets (clicks is one of them), beside the other admin wipes.
-    Operation(
-        name="clean_stats", resource="click", operation="clean", method="POST", path="/clicks/clean",
-        params=CleanStats, toolset="campaigns_admin", read_only=False, destructive=True, idempotent=True,
-        title="Clean stats",
-    ),
+    _click("clean_stats", "clean", "POST", "/clicks/clean", CleanStats, "Clean stats", toolset="campaigns_admin",
+           destructive=True, idempotent=True),
 )  # fmt: skip

@@ -16,6 +16,7 @@ from pydantic import Field
 
 from keitaro_mcp.envelope import Envelope, error_envelope
 from keitaro_mcp.operations._common import Params
+from keitaro_mcp.operations._entity import operation_factory
 from keitaro_mcp.operations.campaigns import ConversionStatus
 from keitaro_mcp.operations.clicks import (
     ALL_TIME,
@@ -31,7 +32,6 @@ from keitaro_mcp.operations.clicks import (
     report_filter,
 )
 from keitaro_mcp.postback import postback_params, send_postback
-from keitaro_mcp.registry import Operation
 
 if TYPE_CHECKING:
     from keitaro_mcp.client import CallContext
@@ -186,30 +186,19 @@ async def _update_conversion(ctx: CallContext, args: UpdateConversion) -> Envelo
     return envelope
 
 
-def _conversion(
-    name: str, operation: str, params: type[Params], title: str, *, resource: str = "conversion", **extra: Any
-) -> Operation:
-    if extra.get("read_only"):
-        return Operation(
-            name=name, resource=resource, operation=operation, method="POST", path="/conversions/log",
-            params=params, toolset="conversions", title=title, **extra,
-        )  # fmt: skip
-    # The writes go to the tracker's postback URL, outside the Admin API; the key comes from the settings.
-    return Operation(
-        name=name, resource=resource, operation=operation, method="GET", path="/{postback_key}/postback",
-        api="tracker", params=params, toolset="conversions", title=title, **extra,
-    )  # fmt: skip
+_conversion = operation_factory("conversion", "conversions")
+_POSTBACK = "/{postback_key}/postback"
 
 
 OPERATIONS = (
-    _conversion("list_conversions", "getAll", ListConversions, "List conversions", read_only=True,
-                destructive=False, idempotent=True, handler=_list_conversions),
-    # The postback tools write (a GET to /{postback_key}/postback); a conversion without tid replaces the click's
-    # existing one, so they are marked destructive.
-    _conversion("test_postback", "test", TestPostback, "Test postback", resource="postback", read_only=False,
-                destructive=True, idempotent=False, handler=_test_postback),
-    _conversion("create_conversion", "create", CreateConversion, "Create conversion", read_only=False,
-                destructive=True, idempotent=False, handler=_create_conversion),
-    _conversion("update_conversion", "update", UpdateConversion, "Update conversion", read_only=False,
-                destructive=True, idempotent=True, handler=_update_conversion),
+    _conversion("list_conversions", "getAll", "POST", "/conversions/log", ListConversions, "List conversions",
+                read_only=True, handler=_list_conversions),
+    # The writes go to the tracker's postback URL, outside the Admin API; the key comes from the settings. A
+    # conversion without tid replaces the click's existing one, so they are marked destructive.
+    _conversion("test_postback", "test", "GET", _POSTBACK, TestPostback, "Test postback", resource="postback",
+                api="tracker", destructive=True, handler=_test_postback),
+    _conversion("create_conversion", "create", "GET", _POSTBACK, CreateConversion, "Create conversion",
+                api="tracker", destructive=True, handler=_create_conversion),
+    _conversion("update_conversion", "update", "GET", _POSTBACK, UpdateConversion, "Update conversion",
+                api="tracker", destructive=True, idempotent=True, handler=_update_conversion),
 )  # fmt: skip

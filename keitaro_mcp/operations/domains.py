@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import Field
 
 from keitaro_mcp.operations._common import DomainId, Params
-from keitaro_mcp.registry import Operation, Shaped
+from keitaro_mcp.operations._entity import operation_factory
+from keitaro_mcp.registry import Shaped
 
 __all__ = ["OPERATIONS"]
 
@@ -78,24 +79,7 @@ class ListDeletedDomains(Params):
     """List archived domains."""
 
 
-def _domain(
-    name: str,
-    operation: str,
-    method: Literal["GET", "POST", "PUT", "DELETE"],
-    path: str,
-    params: type[Params],
-    title: str,
-    *,
-    read_only: bool = False,
-    destructive: bool = False,
-    idempotent: bool = False,
-    **extra: Any,
-) -> Operation:
-    return Operation(
-        name=name, resource="domain", operation=operation, method=method, path=path, params=params,
-        toolset="domains", read_only=read_only, destructive=destructive, idempotent=idempotent or read_only,
-        title=title, **extra,
-    )  # fmt: skip
+_domain = operation_factory("domain", "domains")
 
 
 OPERATIONS = (

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field
 
 from keitaro_mcp.operations._common import GroupId, Params
-from keitaro_mcp.registry import Operation
+from keitaro_mcp.operations._entity import operation_factory
 
 __all__ = ["OPERATIONS"]
 
@@ -44,24 +44,7 @@ class DeleteGroup(Params):
     group_id: GroupId
 
 
-def _group(
-    name: str,
-    operation: str,
-    method: Literal["GET", "POST", "PUT", "DELETE"],
-    path: str,
-    params: type[Params],
-    title: str,
-    *,
-    read_only: bool = False,
-    destructive: bool = False,
-    idempotent: bool = False,
-    **extra: Any,
-) -> Operation:
-    return Operation(
-        name=name, resource="group", operation=operation, method=method, path=path, params=params,
-        toolset="groups", read_only=read_only, destructive=destructive, idempotent=idempotent or read_only,
-        title=title, **extra,
-    )  # fmt: skip
+_group = operation_factory("group", "groups")
 
 
 OPERATIONS = (

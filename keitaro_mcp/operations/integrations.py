@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from urllib.parse import unquote, urlsplit
 
 from pydantic import AfterValidator, Field
 
 from keitaro_mcp.operations._common import CampaignId, Params
-from keitaro_mcp.registry import Operation, RequestParts, Shaped
+from keitaro_mcp.operations._entity import operation_factory
+from keitaro_mcp.registry import RequestParts, Shaped
 
 __all__ = ["OPERATIONS"]
 
@@ -142,24 +143,7 @@ def _campaign_body(args: Any) -> RequestParts:
     return RequestParts(body={"campaign_id": args.campaign_id})
 
 
-def _integration(
-    name: str,
-    operation: str,
-    method: Literal["GET", "POST", "PUT", "DELETE"],
-    path: str,
-    params: type[Params],
-    title: str,
-    *,
-    read_only: bool = False,
-    destructive: bool = False,
-    idempotent: bool = False,
-    **extra: Any,
-) -> Operation:
-    return Operation(
-        name=name, resource="integration", operation=operation, method=method, path=path, params=params,
-        toolset="integrations", read_only=read_only, destructive=destructive, idempotent=idempotent or read_only,
-        title=title, **extra,
-    )  # fmt: skip
+_integration = operation_factory("integration", "integrations")
 
 
 _FB = "/integrations/facebook"

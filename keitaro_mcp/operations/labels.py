@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field
 
 from keitaro_mcp.operations._common import CampaignId, Params
-from keitaro_mcp.registry import Operation
+from keitaro_mcp.operations._entity import operation_factory
 
 __all__ = ["OPERATIONS"]
 
@@ -50,11 +50,10 @@ class UpdateLabels(Params):
     """Value -> label, e.g. {"Feed_1": "blacklist"}."""
 
 
+_labels = operation_factory("blacklist", "labels")
+
 OPERATIONS = (
-    Operation(name="get_labels", resource="blacklist", operation="get", method="GET", path="/report/labels",
-              params=GetLabels, toolset="labels", read_only=True, destructive=False, idempotent=True,
-              title="Get report labels"),
-    Operation(name="update_labels", resource="blacklist", operation="update", method="POST", path="/report/labels",
-              params=UpdateLabels, toolset="labels", read_only=False, destructive=False, idempotent=True,
-              title="Update report labels"),
+    _labels("get_labels", "get", "GET", "/report/labels", GetLabels, "Get report labels", read_only=True),
+    _labels("update_labels", "update", "POST", "/report/labels", UpdateLabels, "Update report labels",
+            idempotent=True),
 )  # fmt: skip

@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from keitaro_mcp.operations._common import Limit, Offset, Params
-from keitaro_mcp.registry import Operation
+from keitaro_mcp.operations._entity import operation_factory
 
 __all__ = ["OPERATIONS"]
 
@@ -36,14 +36,12 @@ class ListLogTypes(Params):
     """List the log types this tracker has."""
 
 
+_log = operation_factory("log", "logs")
+
 OPERATIONS = (
-    Operation(name="get_log", resource="log", operation="get", method="GET", path="/logs/{log_type}",
-              params=GetLog, toolset="logs", read_only=True, destructive=False, idempotent=True, title="Get log"),
-    Operation(name="clean_log", resource="log", operation="clean", method="DELETE", path="/logs/{log_type}",
-              params=CleanLog, toolset="logs", read_only=False, destructive=True, idempotent=True,
-              title="Clean log"),
+    _log("get_log", "get", "GET", "/logs/{log_type}", GetLog, "Get log", read_only=True),
+    _log("clean_log", "clean", "DELETE", "/logs/{log_type}", CleanLog, "Clean log", destructive=True,
+         idempotent=True),
     # POST, but a read.
-    Operation(name="list_log_types", resource="log", operation="getTypes", method="POST", path="/logs/types",
-              params=ListLogTypes, toolset="logs", read_only=True, destructive=False, idempotent=True,
-              title="List log types"),
+    _log("list_log_types", "getTypes", "POST", "/logs/types", ListLogTypes, "List log types", read_only=True),
 )  # fmt: skip

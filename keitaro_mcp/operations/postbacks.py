@@ -13,8 +13,9 @@ from pydantic import Field
 
 from keitaro_mcp.envelope import Envelope, error_envelope
 from keitaro_mcp.operations._common import CampaignId, Params
+from keitaro_mcp.operations._entity import operation_factory
 from keitaro_mcp.operations.campaigns import ConversionStatus, S2SPostback
-from keitaro_mcp.registry import Operation, Shaped
+from keitaro_mcp.registry import Shaped
 
 if TYPE_CHECKING:
     from keitaro_mcp.client import CallContext
@@ -160,25 +161,21 @@ async def _delete(ctx: CallContext, args: DeleteCampaignPostback) -> Envelope:
     return envelope
 
 
-def _postback(
-    name: str, operation: str, method: Literal["GET", "PUT"], params: type[Params], title: str, **extra: Any
-) -> Operation:
-    return Operation(
-        name=name, resource="postback", operation=operation, method=method, path="/campaigns/{campaign_id}",
-        params=params, toolset="campaigns_admin", title=title, **extra,
-    )  # fmt: skip
+# Every postback tool reads and writes the campaign: /campaigns/{campaign_id}.
+_postback = operation_factory("postback", "campaigns_admin")
+_CAMPAIGN = "/campaigns/{campaign_id}"
 
 
 OPERATIONS = (
-    _postback("list_campaign_postbacks", "getAll", "GET", ListCampaignPostbacks, "List campaign postbacks",
-              read_only=True, destructive=False, idempotent=True, shape=_shape_list),
-    _postback("get_campaign_postback", "get", "GET", GetCampaignPostback, "Get campaign postback",
-              read_only=True, destructive=False, idempotent=True, handler=_get),
+    _postback("list_campaign_postbacks", "getAll", "GET", _CAMPAIGN, ListCampaignPostbacks, "List campaign postbacks",
+              read_only=True, shape=_shape_list),
+    _postback("get_campaign_postback", "get", "GET", _CAMPAIGN, GetCampaignPostback, "Get campaign postback",
+              read_only=True, handler=_get),
     # Read-modify-write: not retried blindly, except where repeating gives the same result (update, delete).
-    _postback("create_campaign_postback", "create", "PUT", CreateCampaignPostback, "Create campaign postback",
-              read_only=False, destructive=False, idempotent=False, handler=_create),
-    _postback("update_campaign_postback", "update", "PUT", UpdateCampaignPostback, "Update campaign postback",
-              read_only=False, destructive=False, idempotent=True, handler=_update),
-    _postback("delete_campaign_postback", "delete", "PUT", DeleteCampaignPostback, "Delete campaign postback",
-              read_only=False, destructive=True, idempotent=True, handler=_delete),
+    _postback("create_campaign_postback", "create", "PUT", _CAMPAIGN, CreateCampaignPostback,
+              "Create campaign postback", handler=_create),
+    _postback("update_campaign_postback", "update", "PUT", _CAMPAIGN, UpdateCampaignPostback,
+              "Update campaign postback", idempotent=True, handler=_update),
+    _postback("delete_campaign_postback", "delete", "PUT", _CAMPAIGN, DeleteCampaignPostback,
+              "Delete campaign postback", destructive=True, idempotent=True, handler=_delete),
 )  # fmt: skip

@@ -7,7 +7,8 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from keitaro_mcp.operations._common import Params, UserId
-from keitaro_mcp.registry import Operation, RequestParts
+from keitaro_mcp.operations._entity import operation_factory
+from keitaro_mcp.registry import RequestParts
 
 __all__ = ["OPERATIONS"]
 
@@ -96,24 +97,7 @@ def _access_body(args: Any) -> RequestParts:
     return RequestParts(body={"access_data": access})
 
 
-def _user(
-    name: str,
-    operation: str,
-    method: Literal["GET", "POST", "PUT", "DELETE"],
-    path: str,
-    params: type[Params],
-    title: str,
-    *,
-    read_only: bool = False,
-    destructive: bool = False,
-    idempotent: bool = False,
-    **extra: Any,
-) -> Operation:
-    return Operation(
-        name=name, resource="user", operation=operation, method=method, path=path, params=params,
-        toolset="users", read_only=read_only, destructive=destructive, idempotent=idempotent or read_only,
-        title=title, **extra,
-    )  # fmt: skip
+_user = operation_factory("user", "users")
 
 
 OPERATIONS = (
