@@ -2,7 +2,7 @@
 
 Processes, all on 127.0.0.1 with ports the OS picks:
 
-* the sandbox tracker: `keitaro-mcp sandbox` (uvicorn);
+* the sandbox tracker (keitaro_mcp.sandbox under uvicorn);
 * our server: `keitaro-mcp --transport http` with a bearer token, pointed at the sandbox;
 * this script: the load generator (asyncio + httpx).
 
@@ -34,6 +34,15 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 
 API_KEY = "load-bench-key-2b9f"
+SANDBOX_SERVER = """
+import os, sys, uvicorn
+from keitaro_mcp.sandbox import Sandbox
+box = Sandbox(seed=42, clicks=2000, api_key=os.environ["LOAD_BENCH_API_KEY"])
+box.ensure_seeded()
+uvicorn.run(box.app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False)
+"""
+"""The sandbox under uvicorn bound by host/port: uvicorn then gets TCP sockets with TCP_NODELAY (a socket made
+with proto 0 and handed over, as `keitaro-mcp sandbox` does, adds ~40 ms of Nagle/delayed-ACK per response)."""
 
 
 @dataclass
@@ -59,6 +68,15 @@ class Phase:
             f"  {self.name:<7} {self.throughput:8.0f} calls/s   p50 {self.pct(0.5):7.1f} ms   "
             f"p99 {self.pct(0.99):7.1f} ms   calls {len(self.latencies):>7,}   errors {self.errors}"
         )
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far (Linux /proc; 0.0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -114,7 +132,9 @@ async def drive(
     phase.seconds = duration
 
 
-async def bench(tracker: str, mcp_url: str, token: str, clients: int, duration: float, warmup: float) -> int:
+async def bench(
+    tracker: str, mcp_url: str, token: str, clients: int, duration: float, warmup: float, pids: tuple[int, int]
+) -> int:
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     timeout = httpx.Timeout(30.0)
     async with httpx.AsyncClient(base_url=tracker, limits=limits, timeout=timeout) as direct_http:
@@ -126,7 +146,9 @@ async def bench(tracker: str, mcp_url: str, token: str, clients: int, duration: 
             return None if r.status_code == 200 and r.json().get("id") == campaign_id else f"HTTP {r.status_code}"
 
         direct_phase = Phase("direct")
+        before = [cpu_seconds(pid) for pid in pids]
         await drive(direct_phase, clients, warmup, duration, direct)
+        direct_cpu = [cpu_seconds(pid) - b for pid, b in zip(pids, before, strict=True)]
 
     headers = {
         "Authorization": f"Bearer {token}",
@@ -154,13 +176,20 @@ async def bench(tracker: str, mcp_url: str, token: str, clients: int, duration: 
             return None
 
         mcp_phase = Phase("mcp")
+        before = [cpu_seconds(pid) for pid in pids]
         await drive(mcp_phase, clients, warmup, duration, via_mcp)
+        mcp_cpu = [cpu_seconds(pid) - b for pid, b in zip(pids, before, strict=True)]
 
     ratio = mcp_phase.throughput / direct_phase.throughput if direct_phase.throughput else 0.0
     print(f"load_bench: {clients} concurrent clients, {duration:g} s per phase after {warmup:g} s warm-up")
     print(direct_phase.row())
     print(mcp_phase.row())
     print(f"  mcp/direct throughput: {ratio:.0%} (target >= 70%), errors: {direct_phase.errors + mcp_phase.errors}")
+    for phase, (tracker_cpu, server_cpu) in ((direct_phase, direct_cpu), (mcp_phase, mcp_cpu)):
+        calls = len(phase.latencies) + phase.errors or 1
+        print(f"  {phase.name:<7} CPU per call: tracker {tracker_cpu / calls * 1000:.1f} ms, "
+              f"keitaro-mcp {server_cpu / calls * 1000:.1f} ms (incl. warm-up)")  # fmt: skip
+    print(f"  machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end")
     for phase in (direct_phase, mcp_phase):
         if phase.first_error:
             print(f"  first {phase.name} error: {phase.first_error}")
@@ -185,9 +214,9 @@ def main() -> int:
     try:
         procs.append(
             subprocess.Popen(
-                [sys.executable, "-m", "keitaro_mcp", "sandbox", "--port", str(tracker_port), "--clicks", "2000",
-                 "--api-key", API_KEY],
-                env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                [sys.executable, "-c", SANDBOX_SERVER, str(tracker_port)],
+                env=dict(env, LOAD_BENCH_API_KEY=API_KEY), cwd=ROOT, stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
             )
         )  # fmt: skip
         server_env = dict(env, KEITARO_URL=tracker, KEITARO_API_KEY=API_KEY, KEITARO_MCP_TOKEN=token)
@@ -200,7 +229,15 @@ def main() -> int:
         wait_http(tracker + "/admin_api/v1/campaigns", procs[0])
         wait_http(f"http://127.0.0.1:{mcp_port}/healthz", procs[1])
         code = asyncio.run(
-            bench(tracker, f"http://127.0.0.1:{mcp_port}/mcp", token, args.clients, args.duration, args.warmup)
+            bench(
+                tracker,
+                f"http://127.0.0.1:{mcp_port}/mcp",
+                token,
+                args.clients,
+                args.duration,
+                args.warmup,
+                (procs[0].pid, procs[1].pid),
+            )
         )
     finally:
         for proc in procs:

@@ -22,7 +22,9 @@ __all__ = ["free_socket", "http_client", "mcp_over_http", "serve_in_thread", "wa
 
 def free_socket() -> socket.socket:
     """A listening socket on 127.0.0.1 with a port the OS chose (no race between picking and binding)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY on accepted connections only for sockets that say they
+    # are TCP; with proto 0, Nagle and the peer's delayed ACK add ~40 ms to every keep-alive response.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     sock.listen(1024)
