@@ -34,11 +34,11 @@ def test_no_operation_answers_500_to_garbage(victim: Api) -> None:
     errors = []
     for method, path in spec_operations():
         concrete = path.replace("{id}", "1").replace("{type}", "system")
-        for body in BAD_BODIES:
-            for query in BAD_QUERIES:
-                r = victim.request(method, concrete, json=body, params=query)
-                if r.status_code >= 500 or "Traceback" in r.text:
-                    errors.append(f"{method} {path} {body!r} {query!r}: {r.status_code} {r.text[:200]}")
+        # Every bad body with an empty query, then the bad query with the first body.
+        for body, query in [*((b, BAD_QUERIES[0]) for b in BAD_BODIES), (BAD_BODIES[0], BAD_QUERIES[1])]:
+            r = victim.request(method, concrete, json=body, params=query)
+            if r.status_code >= 500 or "Traceback" in r.text:
+                errors.append(f"{method} {path} {body!r} {query!r}: {r.status_code} {r.text[:200]}")
         raw = victim.request(method, concrete, content=b"{broken", headers={"Content-Type": "application/json"})
         if method != "GET" and raw.status_code != 400:
             errors.append(f"{method} {path} with broken JSON: {raw.status_code}")
