@@ -50,9 +50,9 @@ DomainId = Annotated[int, _id("Domain", "list_domains")]
 GroupId = Annotated[int, _id("Group", "list_groups")]
 UserId = Annotated[int, _id("User", "list_users")]
 
-Offset = Annotated[int, Field(ge=0, description="Rows to skip.")]
-Limit = Annotated[int, Field(ge=1, le=10_000, description="Most rows to return.")]
+Offset = Annotated[int, Field(ge=0)]
+Limit = Annotated[int, Field(ge=1, le=10_000)]
 
 EntityState = Literal["active", "disabled"]
 CostModel = Literal["CPC", "CPUC", "CPM"]
-Currency = Annotated[str, Field(pattern=r"^[A-Za-z]{3}$", description="ISO currency code, e.g. USD, EUR.")]
+Currency = Annotated[str, Field(pattern=r"^[A-Za-z]{3}$", description="e.g. USD.")]

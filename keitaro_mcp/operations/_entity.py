@@ -85,7 +85,7 @@ def _relative_path(value: str) -> str:
 
 FilePath = Annotated[
     str,
-    Field(min_length=1, description="Relative path, e.g. css/a.css."),
+    Field(min_length=1, description="Relative, e.g. css/a.css."),
     AfterValidator(_relative_path),
 ]
 
@@ -103,7 +103,7 @@ def _zip_base64(value: str) -> str:
 ZipBase64 = Annotated[str, AfterValidator(_zip_base64)]
 """A local offer's or landing's files, uploaded whole as `archive` on create."""
 
-FileData = Annotated[str, Field(max_length=50_000, description="The new content.")]
+FileData = Annotated[str, Field(max_length=50_000)]
 
 
 class _EditorParams(Params):
@@ -169,17 +169,17 @@ def editor_operations(
 
     return (
         tool(f"get_{noun}_structure", "getStructure", "GET", "get_structure", f"{label.capitalize()} file tree",
-             f"List a local {label}'s files as a tree.", read_only=True),
+             f"A local {label}'s file tree.", read_only=True),
         tool(f"get_{noun}_file", "getFile", "GET", "get_file", f"Read {label} file",
              f"Read a file of a local {label}.", read_only=True, fields={"path": FilePath}),
         tool(f"add_{noun}_file", "addFile", "POST", "add_file", f"Add {label} file",
              f"Create an empty file in a local {label}.", fields={"path": FilePath}, query=frozenset({"path"})),
         tool(f"update_{noun}_file", "updateFile", "PUT", "update_file", f"Write {label} file",
-             f"Overwrite a file of a local {label}. The content travels in the URL: a big file may get HTTP 414.",
+             "The content goes in the URL: big files get HTTP 414.",
              idempotent=True, fields={"path": FilePath, "data": FileData}, query=frozenset({"path", "data"})),
         tool(f"remove_{noun}_file", "removeFile", "DELETE", "remove_file", f"Remove {label} file",
              f"Delete a file of a local {label}.", destructive=True, idempotent=True, fields={"path": FilePath}),
         tool(f"download_{noun}", "download", "GET", "download", f"Download {label}",
-             f"Download a local {label} as a zip: size, sha256, and base64 content when at most "
-             f"{INLINE_DOWNLOAD_LIMIT // 1024} KB.", read_only=True, handler=download_handler(f"get_{noun}_file")),
+             f"A local {label}'s zip: size, sha256, base64 when at most {INLINE_DOWNLOAD_LIMIT // 1024} KB.",
+             read_only=True, handler=download_handler(f"get_{noun}_file")),
     )  # fmt: skip

@@ -18,7 +18,7 @@ class _AffiliateNetworkFields(Params):
     name: str | None = Field(default=None, min_length=1)
     postback_url: str | None = None
     offer_param: str | None = None
-    """Appended to its offers' URLs, e.g. sub1={subid}."""
+    """e.g. sub1={subid}"""
     notes: str | None = None
 
 
@@ -37,15 +37,15 @@ class CreateAffiliateNetwork(_AffiliateNetworkFields):
 
 
 class UpdateAffiliateNetwork(_AffiliateNetworkFields, _HasAffiliateNetworkId):
-    """Change an affiliate network; only the fields given are sent."""
+    """Only the fields given change."""
 
 
 class CloneAffiliateNetwork(_HasAffiliateNetworkId):
-    """Clone an affiliate network; the copy gets a new id."""
+    """The copy gets a new id."""
 
 
 class ArchiveAffiliateNetwork(_HasAffiliateNetworkId):
-    """Archive an affiliate network (Keitaro's delete)."""
+    """Keitaro's delete for networks."""
 
 
 _network = operation_factory("affiliate_network", "affiliate_networks")

@@ -29,7 +29,7 @@ def _ip_or_cidr(value: str) -> str:
 
 BotIps = Annotated[
     list[Annotated[str, AfterValidator(_ip_or_cidr)]],
-    Field(min_length=1, description="IPs or CIDR, e.g. 1.2.3.4, 10.0.0.0/8."),
+    Field(min_length=1, description="IPs or CIDR networks."),
 ]
 
 
@@ -46,18 +46,18 @@ def _entries(data: Any, args: Any) -> Shaped:
 
 
 class GetBotList(Params):
-    """Get the tracker's custom bot IP list (IPs and CIDR networks)."""
+    """The tracker's own bot IPs and networks."""
 
 
 class ReplaceBotList(Params):
-    """Replace the whole bot IP list; entries not given are removed."""
+    """Entries not given are removed."""
 
     ips: BotIps
     confirm: Literal[True] = Field(exclude=True)
 
 
 class ClearBotList(Params):
-    """Remove every entry from the bot IP list."""
+    """Remove every entry."""
 
     confirm: Literal[True] = Field(exclude=True)
 
@@ -69,7 +69,7 @@ class AddBotListIps(Params):
 
 
 class ExcludeBotListIps(Params):
-    """Remove IPs or networks from the bot list."""
+    """Remove entries from the bot list."""
 
     ips: BotIps
 

@@ -8,7 +8,17 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from keitaro_mcp.operations._common import CampaignId, CostModel, Currency, GroupId, Limit, Offset, Params
+from keitaro_mcp.operations._common import (
+    CampaignId,
+    CostModel,
+    Currency,
+    DomainId,
+    GroupId,
+    Limit,
+    Offset,
+    Params,
+    TrafficSourceId,
+)
 from keitaro_mcp.operations._entity import operation_factory
 from keitaro_mcp.registry import RequestParts, Shaped
 
@@ -18,10 +28,7 @@ RotationType = Literal["position", "weight"]
 BindVisitors = Literal["", "s", "sl", "slo"]
 UniquenessMethod = Literal["ip", "ip_ua"]
 ConversionStatus = Literal["lead", "sale", "rejected", "rebill"]
-CostDateTime = Annotated[
-    str,
-    Field(pattern=r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?$", description="YYYY-MM-DD or YYYY-MM-DD HH:MM."),
-]
+CostDateTime = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?$")]
 
 
 class ParameterSpec(Params):
@@ -36,19 +43,19 @@ class ParameterSpec(Params):
 
 
 class S2SPostback(Params):
-    """A postback the tracker sends to the traffic source on a conversion."""
+    """Sent to the traffic source on a conversion."""
 
     id: int | None = Field(default=None, ge=1)
-    """Postback ID (set by Keitaro)."""
+    """Set by Keitaro."""
     url: str = Field(min_length=1)
-    """URL with macros such as {subid}, {status}, {revenue}."""
+    """With macros, e.g. {subid}, {status}."""
     method: Literal["GET", "POST"] = "GET"
     statuses: list[ConversionStatus] = Field(default_factory=lambda: list[ConversionStatus](["sale"]))
-    """Conversion statuses that trigger it."""
+    """Default: sale."""
 
 
 class CostFilters(Params):
-    """Only clicks with these values get the cost; comma lists allowed, e.g. {"sub_id_1": "1,2,3"}."""
+    """Only matching clicks, e.g. {"sub_id_1": "1,2,3"}."""
 
     model_config = Params.model_config | {"extra": "allow"}
 
@@ -60,32 +67,32 @@ class CostFilters(Params):
 
 
 class ListCampaigns(Params):
-    """List campaigns (id, name, alias, state, type, costs, source, group). Archived ones: list_deleted_campaigns."""
+    """Summaries without archived ones (list_deleted_campaigns); full settings: get_campaign."""
 
     offset: Offset | None = None
     limit: Limit | None = None
 
 
 class GetCampaign(Params):
-    """Get one campaign with all its settings."""
+    """With all its settings."""
 
     campaign_id: CampaignId
 
 
 class _CampaignFields(Params):
     type: RotationType | None = None
-    """Flow rotation: first matching flow, or split by weight."""
+    """Flows: first match, or split by weight."""
     state: Literal["active", "disabled"] | None = None
     cost_type: CostModel | None = None
     cost_value: float | None = Field(default=None, ge=0)
     cost_currency: Currency | None = None
     cost_auto: bool | None = None
-    """Cost from the click's cost parameter."""
+    """Cost from the click URL."""
     group_id: GroupId | None = None
-    traffic_source_id: int | None = Field(default=None, ge=1)
-    domain_id: int | None = Field(default=None, ge=1)
+    traffic_source_id: TrafficSourceId | None = None
+    domain_id: DomainId | None = None
     bind_visitors: BindVisitors | None = None
-    """Bind visitors to s=flow, sl=+landing, slo=+offer; '' off."""
+    """s=flow, sl=+landing, slo=+offer, ''=off."""
     cookies_ttl: int | None = Field(default=None, ge=1, le=8760)
     """Hours until unique again."""
     uniqueness_method: UniquenessMethod | None = None
@@ -93,13 +100,13 @@ class _CampaignFields(Params):
 
 
 class CreateCampaign(_CampaignFields):
-    """Create a campaign. Its URL is http://<domain>/<alias>; a random alias is generated when none is given."""
+    """Its URL is http://<domain>/<alias>; a random alias when none is given."""
 
     name: str = Field(min_length=1, max_length=200)
     alias: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,64}$")
-    """URL alias, unique in the tracker."""
+    """Unique in the tracker."""
     parameters: dict[str, ParameterSpec] | None = None
-    """Tracking parameters by key (keyword, cost, external_id, sub_id_1..30, ...). Not copied from the source."""
+    """Not copied from the source; e.g. {"sub_id_1": {"name": "zone"}}."""
     postbacks: list[S2SPostback] | None = None
 
 
@@ -131,7 +138,7 @@ class _HasCampaignId(Params):
 
 
 class UpdateCampaign(_CampaignFields, _HasCampaignId):
-    """Change campaign settings; only the fields given are sent."""
+    """Only the fields given change."""
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
     alias: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,64}$")
@@ -145,67 +152,65 @@ def _update_body(args: Any) -> RequestParts:
 
 
 class ArchiveCampaign(Params):
-    """Move a campaign to the archive (Keitaro's delete). It stops serving traffic; restore_campaign brings it back."""
+    """Keitaro's delete: it stops serving; restore_campaign undoes it."""
 
     campaign_id: CampaignId
 
 
 class RestoreCampaign(Params):
-    """Restore an archived campaign (it comes back active). Archived ids: list_deleted_campaigns."""
+    """It comes back active; ids: list_deleted_campaigns."""
 
     campaign_id: CampaignId
 
 
 class EnableCampaign(Params):
-    """Enable (resume) a campaign."""
+    """Resume a paused campaign."""
 
     campaign_id: CampaignId
 
 
 class DisableCampaign(Params):
-    """Disable (pause) a campaign: it stops serving its flows until enabled."""
+    """Pause: it stops serving until enabled."""
 
     campaign_id: CampaignId
 
 
 class CloneCampaign(Params):
-    """Clone a campaign with its flows. The copy is named "Copy of <name>" with a new id, alias and token."""
+    """With its flows; the copy gets a new id, alias and token."""
 
     campaign_id: CampaignId
 
 
 class ListDeletedCampaigns(Params):
-    """List archived campaigns (restorable with restore_campaign)."""
+    """Archived ones, for restore_campaign."""
 
 
 class ListCampaignFlows(Params):
-    """List a campaign's flows (streams) with their filters, offers, landings and triggers."""
+    """Its flows (streams) with filters, offers, landings and triggers."""
 
     campaign_id: CampaignId
 
 
 class UpdateCampaignCosts(Params):
-    """Set the cost of a campaign's clicks in a period; it is spread over matching clicks and overwrites earlier
-    costs. Slow in Keitaro; for many campaigns use update_costs."""
+    """Spreads the cost over the period's matching clicks, overwriting earlier costs; slow (bulk: update_costs)."""
 
     campaign_id: CampaignId
     start_date: CostDateTime
+    """YYYY-MM-DD[ HH:MM]"""
     end_date: CostDateTime
     cost: float = Field(ge=0)
-    """Total cost for the period."""
+    """Total for the period."""
     currency: Currency
     timezone: str = "UTC"
-    """IANA timezone of the dates."""
+    """IANA, of the dates."""
     only_campaign_uniques: bool | None = None
-    """Charge only unique clicks."""
     filters: CostFilters | None = None
 
 
 class CleanCampaignArchive(Params):
-    """Permanently delete EVERY archived campaign (the whole archive, not one). Cannot be undone."""
+    """Permanently delete the whole archive; cannot be undone."""
 
     confirm: Literal[True] = Field(exclude=True)
-    """Must be true: you confirm the archive is wiped."""
 
 
 _campaign = operation_factory("campaign", "campaigns_admin")

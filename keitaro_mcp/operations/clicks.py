@@ -174,7 +174,7 @@ async def find_rows(
 
 
 class ListClicks(LogArgs):
-    """Click log: one row per click, newest first."""
+    """One row per click, newest first."""
 
     campaign_id: PositiveId | None = None
     flow_id: PositiveId | None = None
@@ -187,9 +187,9 @@ class ListClicks(LogArgs):
     is_unique: bool | None = None
     conversion: Literal["lead", "sale", "rejected", "none"] | None = None
     sub_ids: SubIds | None = None
-    """{"sub_id_N": "value"}, N 1..30."""
+    """e.g. {"sub_id_3": "x"}; N 1..30."""
     sort: Sort | None = None
-    """Default -datetime (- = descending)."""
+    """Default -datetime (descending)."""
 
 
 def click_filters(args: ListClicks) -> list[dict[str, Any]]:
@@ -230,7 +230,7 @@ async def _list_clicks(ctx: CallContext, args: ListClicks) -> Envelope:
 
 
 class UpdateClick(Params):
-    """Change a click's conversion (postback) or cost (needs a sub_id_N/external_id unique in its minute)."""
+    """Conversion via postback; cost needs a sub_id_N/external_id unique in its minute."""
 
     sub_id: Text
     status: ConversionStatus | None = None
@@ -333,16 +333,16 @@ async def _update_click(ctx: CallContext, args: UpdateClick) -> Envelope:
 
 class CostEntry(Params):
     start_date: DateTimeMinute
-    """YYYY-MM-DD HH:MM."""
+    """YYYY-MM-DD HH:MM"""
     end_date: DateTimeMinute
     cost: float = Field(ge=0)
     """Spread over the matching clicks."""
     filters: dict[str, str] | None = None
-    """E.g. {"sub_id_1": "a,b", "source": "x"}."""
+    """e.g. {"sub_id_1": "a,b", "source": "x"}."""
 
 
 class UpdateCosts(Params):
-    """Bulk-set click costs (clicks/update_costs); overwrites earlier costs, applied asynchronously."""
+    """Bulk-set click costs; overwrites earlier costs, applied asynchronously."""
 
     campaign_ids: list[PositiveId] = Field(min_length=1)
     costs: list[CostEntry] = Field(min_length=1)
@@ -373,12 +373,11 @@ class CleanStats(Params):
     """Permanently delete clicks and conversions in a period (all campaigns unless one is given)."""
 
     start_date: DateTimeMinute
-    """YYYY-MM-DD HH:MM."""
+    """YYYY-MM-DD HH:MM"""
     end_date: DateTimeMinute
     campaign_id: PositiveId | None = None
     timezone: str | None = None
     confirm: Literal[True] = Field(exclude=True)
-    """Must be true: you confirm the stats are wiped."""
 
 
 _click = operation_factory("click", "clicks")

@@ -59,7 +59,7 @@ class ListConversions(LogArgs):
     campaign_id: PositiveId | None = None
     country_code: CountryCode | None = None
     sort: Sort | None = None
-    """Default -postback_datetime (- = descending)."""
+    """Default -postback_datetime (descending)."""
 
 
 async def _list_conversions(ctx: CallContext, args: ListConversions) -> Envelope:
@@ -126,7 +126,7 @@ class _PostbackFields(Params):
     payout: float | None = Field(default=None, ge=0)
     currency: Code3 | None = None
     tid: str | None = None
-    """Transaction id; a new one adds a conversion."""
+    """A new tid adds a conversion."""
 
     def params(self, **extra: Any) -> dict[str, str]:
         return postback_params(
@@ -135,7 +135,7 @@ class _PostbackFields(Params):
 
 
 class TestPostback(_PostbackFields):
-    """Send a test conversion to the tracker postback URL; says if Keitaro recorded it."""
+    """Records a real conversion via the tracker postback; says if Keitaro recorded it."""
 
     cost: float | None = Field(default=None, ge=0)
     sub_id_1: str | None = None
@@ -148,7 +148,7 @@ async def _test_postback(ctx: CallContext, args: TestPostback) -> Envelope:
 
 
 class CreateConversion(_PostbackFields):
-    """Record a click's conversion (tracker postback); without tid it replaces the click's conversion."""
+    """Via the tracker postback; without tid it replaces the click's conversion."""
 
     cost: float | None = Field(default=None, ge=0)
 
@@ -159,14 +159,14 @@ async def _create_conversion(ctx: CallContext, args: CreateConversion) -> Envelo
 
 
 class UpdateConversion(Params):
-    """Change a conversion via the tracker postback; allowed: lead→sale|rejected, sale|rebill→rejected."""
+    """Via the tracker postback; allowed: lead→sale|rejected, sale|rebill→rejected."""
 
     sub_id: Text
     status: ConversionStatus
     payout: float | None = Field(default=None, ge=0)
     currency: Code3 | None = None
     tid: str | None = None
-    """Conversion's transaction id, if several."""
+    """Which one, if several."""
 
 
 async def _update_conversion(ctx: CallContext, args: UpdateConversion) -> Envelope:

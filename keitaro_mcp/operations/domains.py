@@ -14,7 +14,7 @@ __all__ = ["OPERATIONS"]
 
 
 class ListDomains(Params):
-    """List domains (state, SSL, DNS status). Archived ones: list_deleted_domains."""
+    """With SSL and DNS status; archived: list_deleted_domains."""
 
 
 class GetDomain(Params):
@@ -25,19 +25,19 @@ class GetDomain(Params):
 
 class _DomainFields(Params):
     default_campaign_id: int | None = Field(default=None, ge=0)
-    """Campaign on the domain root; 0 for none."""
+    """Served at the root; 0 for none."""
     catch_not_found: bool | None = None
-    """Unknown paths go to the default campaign."""
+    """Unknown paths to the default campaign."""
     notes: str | None = None
     ssl_redirect: bool | None = None
     """Force HTTP to HTTPS."""
 
 
 class CreateDomain(_DomainFields):
-    """Add a domain (point its DNS to the tracker first)."""
+    """Point its DNS to the tracker first."""
 
     name: str = Field(min_length=1)
-    """Host name, e.g. go.example.com."""
+    """e.g. go.example.com."""
     allow_indexing: bool | None = None
 
 
@@ -49,7 +49,7 @@ def _single(data: Any, args: Any) -> Shaped:
 
 
 class UpdateDomain(_DomainFields):
-    """Change domain settings; only given fields are sent."""
+    """Only the fields given change."""
 
     domain_id: DomainId
     name: str | None = None
@@ -58,19 +58,19 @@ class UpdateDomain(_DomainFields):
 
 
 class ArchiveDomain(Params):
-    """Archive a domain (Keitaro's delete); restore_domain undoes it."""
+    """Keitaro's delete; restore_domain undoes it."""
 
     domain_id: DomainId
 
 
 class RestoreDomain(Params):
-    """Restore an archived domain (ids: list_deleted_domains)."""
+    """Ids: list_deleted_domains."""
 
     domain_id: DomainId
 
 
 class CheckDomain(Params):
-    """Re-check a domain's DNS and SSL status now."""
+    """Re-run its DNS and SSL checks now."""
 
     domain_id: DomainId
 

@@ -17,14 +17,16 @@ __all__ = ["OPERATIONS"]
 
 FlowType = Literal["forced", "regular", "default"]
 FlowSchema = Literal["landings", "redirect", "action"]
+SCHEMA_DOC = "landings: landings/offers; redirect: action_payload."
+ACTION_TYPE_DOC = "From list_flow_actions; landings flows: http."
 
 
 class FlowFilter(Params):
     name: str = Field(min_length=1)
-    """From list_flow_filters, e.g. country."""
+    """e.g. country (list_flow_filters)."""
     mode: Literal["accept", "reject"]
     payload: list[str] | None = None
-    """E.g. ["US"]; none for bot."""
+    """e.g. ["US"]; none for bot."""
 
 
 class FlowOffer(Params):
@@ -44,12 +46,12 @@ class FlowTrigger(Params):
     target: Literal["stream", "landings", "offers", "selected_page"]
     action: Literal["disable", "replace_url", "grab_from_page"]
     selected_page: str | None = None
-    """URL to check (target selected_page)."""
+    """URL to check."""
     pattern: str | None = None
-    """Text to look for (not_contains)."""
+    """Text for not_contains."""
     interval: int | None = Field(default=None, ge=1)
     alternative_urls: str | None = None
-    """One per line (replace_url)."""
+    """For replace_url, one per line."""
     grab_from_page: str | None = None
     """Page holding the new URL."""
     av_settings: str | None = None
@@ -73,34 +75,30 @@ class _FlowSettings(Params):
 
     name: str | None = Field(default=None, min_length=1)
     type: FlowType | None = None
-    """forced first, then regular, default last."""
-    flow_schema: FlowSchema | None = Field(default=None, alias="schema")
-    """landings (landings and/or offers), redirect (to action_payload), action."""
-    action_type: str | None = Field(default=None, min_length=1)
-    """Key from list_flow_actions, e.g. http, campaign; landings flows need one too (http)."""
+    """Matched forced, regular, then default."""
+    flow_schema: FlowSchema | None = Field(default=None, alias="schema", description=SCHEMA_DOC)
+    action_type: str | None = Field(default=None, min_length=1, description=ACTION_TYPE_DOC)
     action_payload: ActionPayload | None = None
-    """Redirect URL, text/HTML, or campaign id."""
+    """URL, text/HTML or campaign id."""
     action_options: dict[str, Any] | None = None
     filters: list[FlowFilter] | None = None
     filter_or: bool | None = None
-    """OR between filters (default AND)."""
+    """Default AND."""
     position: int | None = Field(default=None, ge=0)
     weight: float | None = Field(default=None, ge=0)
-    """For campaigns that rotate flows by weight."""
+    """For weight rotation."""
     collect_clicks: bool | None = None
     comments: str | None = None
     offer_selection: Literal["before_click", "after_click"] | None = None
-    """Passed through; Keitaro may ignore it."""
+    """Keitaro may ignore it."""
 
 
 class UpdateFlow(_FlowRotation, _HasFlowId):
-    """Set a flow's landings and offers with their shares; a list replaces the whole list, so include every one to
-    keep. Other fields: update_flow_settings."""
+    """A list given replaces the whole list (include every entry to keep); other fields: update_flow_settings."""
 
 
 class UpdateFlowSettings(_FlowSettings, _HasFlowId):
-    """Change a flow's name, filters, action, type, position or triggers; only the fields given are sent, and a
-    list replaces the whole list. Landings and offers: update_flow."""
+    """Only the fields given change, a list replaces the whole list; landings and offers: update_flow."""
 
     triggers: list[FlowTrigger] | None = None
 
@@ -113,7 +111,7 @@ def _settings_body(args: Any) -> RequestParts:
 
 
 class GetFlow(_HasFlowId):
-    """Get one flow with its filters, offers and landings."""
+    """With its filters, offers and landings."""
 
 
 class EnableFlow(_HasFlowId):
@@ -121,7 +119,7 @@ class EnableFlow(_HasFlowId):
 
 
 class DisableFlow(_HasFlowId):
-    """Disable (pause) a flow."""
+    """Pause a flow."""
 
 
 class _HasCampaignId(Params):
@@ -129,38 +127,35 @@ class _HasCampaignId(Params):
 
 
 class CreateFlow(_FlowRotation, _FlowSettings, _HasCampaignId):
-    """Create a flow in a campaign; collect_clicks defaults to true (Keitaro's API: false). Triggers:
-    update_flow_settings."""
+    """Triggers are set with update_flow_settings."""
 
     name: str = Field(min_length=1)
-    flow_schema: FlowSchema = Field(alias="schema")
-    """landings (landings and/or offers), redirect (to action_payload), action."""
-    action_type: str = Field(min_length=1)
-    """Key from list_flow_actions, e.g. http, campaign; landings flows need one too (http)."""
+    flow_schema: FlowSchema = Field(alias="schema", description=SCHEMA_DOC)
+    action_type: str = Field(min_length=1, description=ACTION_TYPE_DOC)
     type: FlowType = "regular"
-    """forced first, then regular, default last."""
+    """Matched forced, regular, then default."""
     collect_clicks: bool = True
     state: EntityState | None = None
 
 
 class ArchiveFlow(_HasFlowId):
-    """Archive a flow (Keitaro's delete): it stops serving; restore_flow brings it back."""
+    """Keitaro's delete: it stops serving; restore_flow undoes it."""
 
 
 class RestoreFlow(_HasFlowId):
-    """Restore an archived flow. Archived ids: list_deleted_flows."""
+    """Ids: list_deleted_flows."""
 
 
 class GetFlowEvents(_HasFlowId):
-    """List the events Keitaro logged for a flow."""
+    """Keitaro's event log for a flow."""
 
 
 class ListDeletedFlows(Params):
-    """List archived flows of every campaign (restorable with restore_flow)."""
+    """Archived flows of all campaigns, for restore_flow."""
 
 
 class SearchFlows(Params):
-    """Search the flows of all campaigns by text."""
+    """Across all campaigns, by text."""
 
     query: str = Field(min_length=1, max_length=200)
 
@@ -174,11 +169,11 @@ class ListFlowSchemas(Params):
 
 
 class ListFlowActions(Params):
-    """List flow actions: the action_type keys and what their payload is."""
+    """The action_type keys and their payloads."""
 
 
 class ListFlowFilters(Params):
-    """List flow filters: names (value), modes and defaults."""
+    """Filter names (value), modes, defaults."""
 
 
 _flow = operation_factory("stream", "flows_admin")

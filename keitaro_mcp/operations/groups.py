@@ -31,7 +31,7 @@ class CreateGroup(Params):
 
 
 class UpdateGroup(Params):
-    """Rename a group or change its position."""
+    """Rename or move a group."""
 
     group_id: GroupId
     name: str | None = None
@@ -39,7 +39,7 @@ class UpdateGroup(Params):
 
 
 class DeleteGroup(Params):
-    """Delete a group permanently (groups have no archive)."""
+    """Permanent: groups have no archive."""
 
     group_id: GroupId
 

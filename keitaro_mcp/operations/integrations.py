@@ -13,7 +13,7 @@ from keitaro_mcp.registry import RequestParts, Shaped
 
 __all__ = ["OPERATIONS"]
 
-IntegrationId = Annotated[int, Field(ge=1, description="Integration ID (list_facebook_integrations).")]
+IntegrationId = Annotated[int, Field(ge=1, description="From list_facebook_integrations.")]
 
 
 def _unwrap(data: Any, args: Any) -> Shaped:
@@ -58,7 +58,7 @@ def _proxy_url(value: str) -> str:
 ProxyUrl = Annotated[
     str,
     AfterValidator(_proxy_url),
-    Field(description="e.g. socks5://user:pass@1.2.3.4:1080; '' turns the proxy off."),
+    Field(description="protocol://[user:pass@]host:port; '' off."),
 ]
 
 
@@ -80,11 +80,11 @@ def _facebook_body(args: Any) -> RequestParts:
 
 
 class ListFacebookIntegrations(Params):
-    """List Facebook ad account integrations (they import ad costs)."""
+    """Facebook ad accounts that import ad costs."""
 
 
 class GetFacebookIntegration(Params):
-    """Get one Facebook integration with its last error."""
+    """With its last error."""
 
     integration_id: IntegrationId
 
@@ -98,13 +98,13 @@ class CreateFacebookIntegration(_FacebookFields):
 
     name: str = Field(min_length=1)
     ad_account_id: str = Field(min_length=1)
-    """e.g. act_123456789."""
+    """e.g. act_123."""
     token: str = Field(min_length=1)
-    """Facebook access token."""
+    """Access token."""
 
 
 class UpdateFacebookIntegration(_FacebookFields):
-    """Change a Facebook integration; only given fields are sent."""
+    """Only the fields given change."""
 
     integration_id: IntegrationId
     name: str | None = None
@@ -113,19 +113,19 @@ class UpdateFacebookIntegration(_FacebookFields):
 
 
 class DeleteFacebookIntegration(Params):
-    """Delete a Facebook integration permanently."""
+    """Permanent."""
 
     integration_id: IntegrationId
 
 
 class ListFacebookIntegrationCampaigns(Params):
-    """List campaigns a Facebook integration is assigned to."""
+    """Campaigns it is assigned to."""
 
     integration_id: IntegrationId
 
 
 class AssignFacebookIntegrationCampaign(Params):
-    """Assign a Facebook integration to a campaign."""
+    """It imports costs into the campaign."""
 
     integration_id: IntegrationId
     campaign_id: CampaignId

@@ -42,12 +42,12 @@ class GetLabels(Params):
 
 
 class UpdateLabels(Params):
-    """Label parameter values of a campaign as whitelist or blacklist."""
+    """Whitelist or blacklist a campaign's parameter values."""
 
     campaign_id: CampaignId
     ref_name: RefName
     items: dict[str, Label] = Field(min_length=1)
-    """Value -> label, e.g. {"Feed_1": "blacklist"}."""
+    """e.g. {"Feed_1": "blacklist"}."""
 
 
 _labels = operation_factory("blacklist", "labels")

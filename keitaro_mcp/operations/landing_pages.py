@@ -22,10 +22,10 @@ class _HasLandingId(Params):
 class _LandingFields(Params):
     name: str | None = Field(default=None, min_length=1)
     landing_type: LandingType | None = None
-    """local (archive), external (url), preloaded, action."""
+    """local: archive; external: url."""
     action_type: LandingAction | None = None
     url: str | None = None
-    """External page URL."""
+    """For external."""
     action_payload: ActionPayload | None = None
     """URL, text or HTML for action_type."""
     group_id: GroupId | None = None
@@ -38,27 +38,27 @@ class ListLandingPages(Params):
 
 
 class GetLandingPage(_HasLandingId):
-    """Get one landing page with its settings."""
+    """With its settings."""
 
 
 class CreateLandingPage(_LandingFields):
-    """Create a landing page: external (url) or local (archive); Keitaro's default is local."""
+    """External (url) or local (archive; Keitaro's default)."""
 
     name: str = Field(min_length=1)
     archive: ZipBase64 | None = None
-    """Local landing: its files as a base64 zip."""
+    """Base64 zip of a local landing."""
 
 
 class UpdateLandingPage(_LandingFields, _HasLandingId):
-    """Change a landing page; only the fields given are sent."""
+    """Only the fields given change."""
 
 
 class CloneLandingPage(_HasLandingId):
-    """Clone a landing page; the copy gets a new id."""
+    """The copy gets a new id."""
 
 
 class ArchiveLandingPage(_HasLandingId):
-    """Archive a landing page (Keitaro's delete)."""
+    """Keitaro's delete for landings."""
 
 
 _landing = operation_factory("landing", "landing_pages")

@@ -15,25 +15,25 @@ LogType = Literal["system", "traffic", "postbacks", "ssl", "sent_postbacks"]
 
 
 class GetLog(Params):
-    """Read a tracker log; postbacks (received ones) explains missing conversions."""
+    """postbacks (received ones) explains missing conversions."""
 
     log_type: LogType
     # Keitaro requires limit; the default is always sent.
     limit: Limit = 100
     offset: Offset | None = None
     query: str | None = None
-    """Text to search for."""
+    """Search text."""
 
 
 class CleanLog(Params):
-    """Erase every row of one tracker log."""
+    """Erase all rows of one log."""
 
     log_type: LogType
     confirm: Literal[True] = Field(exclude=True)
 
 
 class ListLogTypes(Params):
-    """List the log types this tracker has."""
+    """The ones this tracker has."""
 
 
 _log = operation_factory("log", "logs")

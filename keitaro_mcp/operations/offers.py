@@ -24,67 +24,66 @@ class _OfferPayout(Params):
 
     name: str | None = Field(default=None, min_length=1)
     action_payload: str | None = None
-    """Offer URL with macros, e.g. ?sub1={subid}."""
+    """URL with macros, e.g. ?sub1={subid}."""
     payout_value: float | None = Field(default=None, ge=0)
     payout_currency: Currency | None = None
     payout_type: PayoutType | None = None
     payout_auto: bool | None = None
-    """Take the payout from the postback."""
+    """Payout from the postback."""
     country: list[str] | None = None
-    """Countries as Keitaro stores them (codes or names)."""
+    """Codes or names."""
 
 
 class _OfferSettings(Params):
     """The rest of an offer's settings."""
 
     offer_type: OfferType | None = None
-    """external: a URL; local: uploaded files."""
+    """external: URL; local: zip."""
     action_type: str | None = Field(default=None, min_length=1)
     """e.g. http (list_flow_actions)."""
     group_id: GroupId | None = None
     affiliate_network_id: AffiliateNetworkId | None = None
     payout_upsell: bool | None = None
-    """Accept upsells (rebills)."""
+    """Accept rebills."""
     conversion_cap_enabled: bool | None = None
     daily_cap: int | None = Field(default=None, ge=0)
-    """Conversions per day, then traffic goes to alternative_offer_id."""
+    """Conversions a day, then alternative_offer_id."""
     alternative_offer_id: OfferId | None = None
     conversion_timezone: str | None = None
-    """Timezone of the cap's day, e.g. Europe/Madrid."""
+    """For the cap's day."""
     notes: str | None = None
 
 
 class ListOffers(Params):
-    """List offers (id, name, state, URL, payout, countries, network, group)."""
+    """With URL, payout, countries, network and group."""
 
 
 class GetOffer(_HasOfferId):
-    """Get one offer with all its settings."""
+    """With all its settings."""
 
 
 class UpdateOffer(_OfferPayout, _HasOfferId):
-    """Change an offer's name, URL, payout or countries; only the fields given are sent. Other settings:
-    update_offer_settings."""
+    """Only the fields given change; other settings: update_offer_settings."""
 
 
 class UpdateOfferSettings(_OfferSettings, _HasOfferId):
-    """Change an offer's type, action, group, network, cap or notes; only the fields given are sent."""
+    """Only the fields given change; name, URL, payout, countries: update_offer."""
 
 
 class CreateOffer(_OfferSettings, _OfferPayout):
-    """Create an offer: external (a URL in action_payload) or local (a zip in archive)."""
+    """External (URL in action_payload) or local (zip in archive)."""
 
     name: str = Field(min_length=1)
     archive: ZipBase64 | None = None
-    """Local offer: its files as a base64 zip."""
+    """Base64 zip of a local offer."""
 
 
 class CloneOffer(_HasOfferId):
-    """Clone an offer; the copy gets a new id."""
+    """The copy gets a new id."""
 
 
 class ArchiveOffer(_HasOfferId):
-    """Archive an offer (Keitaro's delete)."""
+    """Keitaro's delete for offers."""
 
 
 _offer = operation_factory("offer", "offers_admin")

@@ -53,7 +53,7 @@ def _missing(envelope: Envelope, ctx: CallContext, campaign_id: int, postback_id
 
 
 class ListCampaignPostbacks(Params):
-    """List a campaign's S2S postbacks (sent to the traffic source on conversions)."""
+    """S2S postbacks: sent to the traffic source on conversions."""
 
     campaign_id: CampaignId
 
@@ -63,7 +63,7 @@ def _shape_list(data: Any, args: Any) -> Shaped:
 
 
 class GetCampaignPostback(Params):
-    """Get one S2S postback of a campaign."""
+    """One S2S postback of a campaign."""
 
     campaign_id: CampaignId
     postback_id: int = PostbackId
@@ -82,11 +82,11 @@ async def _get(ctx: CallContext, args: GetCampaignPostback) -> Envelope:
 
 
 class CreateCampaignPostback(Params):
-    """Add an S2S postback to a campaign; its other postbacks are kept."""
+    """Adds an S2S postback; the others are kept."""
 
     campaign_id: CampaignId
     url: str = Field(min_length=1)
-    """With macros: {subid}, {status}, {revenue}, ..."""
+    """With macros, e.g. {subid}, {status}."""
     method: Literal["GET", "POST"] = "GET"
     statuses: list[ConversionStatus] = Field(default_factory=lambda: list[ConversionStatus](["sale"]), min_length=1)
 
@@ -111,7 +111,7 @@ async def _create(ctx: CallContext, args: CreateCampaignPostback) -> Envelope:
 
 
 class UpdateCampaignPostback(Params):
-    """Change one S2S postback of a campaign; only the fields you pass change, other postbacks are kept."""
+    """Only the fields given change; other postbacks are kept."""
 
     campaign_id: CampaignId
     postback_id: int = PostbackId
@@ -139,7 +139,7 @@ async def _update(ctx: CallContext, args: UpdateCampaignPostback) -> Envelope:
 
 
 class DeleteCampaignPostback(Params):
-    """Remove one S2S postback from a campaign; its other postbacks are kept."""
+    """The other postbacks are kept."""
 
     campaign_id: CampaignId
     postback_id: int = PostbackId

@@ -18,7 +18,7 @@ class _HasTrafficSourceId(Params):
 class _TrafficSourceFields(Params):
     name: str | None = Field(default=None, min_length=1)
     postback_url: str | None = None
-    """S2S postback URL with macros, e.g. {external_id}."""
+    """With macros, e.g. {external_id}."""
     postback_statuses: list[ConversionStatus] | None = None
     template_name: str | None = None
     """e.g. facebook."""
@@ -32,11 +32,11 @@ class _TrafficSourceFields(Params):
 
 
 class ListTrafficSources(Params):
-    """List traffic sources with their parameters."""
+    """With their parameters."""
 
 
 class GetTrafficSource(_HasTrafficSourceId):
-    """Get one traffic source with its parameters."""
+    """With its parameters."""
 
 
 class CreateTrafficSource(_TrafficSourceFields):
@@ -46,15 +46,15 @@ class CreateTrafficSource(_TrafficSourceFields):
 
 
 class UpdateTrafficSource(_TrafficSourceFields, _HasTrafficSourceId):
-    """Change a traffic source; only the fields given are sent."""
+    """Only the fields given change."""
 
 
 class CloneTrafficSource(_HasTrafficSourceId):
-    """Clone a traffic source; the copy gets a new id."""
+    """The copy gets a new id."""
 
 
 class DeleteTrafficSource(_HasTrafficSourceId):
-    """Delete a traffic source (Keitaro marks it deleted)."""
+    """Keitaro marks it deleted."""
 
 
 _source = operation_factory("source", "traffic_sources")

@@ -22,21 +22,21 @@ AccessType = Literal["full_access", "read_only", "to_groups_and_selected", "crea
 class _Preferences(Params):
     language: Literal["ru", "en"] | None = None
     timezone: str | None = None
-    """IANA name, e.g. Europe/Berlin."""
+    """IANA, e.g. Europe/Berlin."""
 
 
 class ListUsers(Params):
-    """List users with their type and access."""
+    """With their type and access."""
 
 
 class GetUser(Params):
-    """Get one user with access and preferences."""
+    """With access and preferences."""
 
     user_id: UserId
 
 
 class CreateUser(_Preferences):
-    """Create a panel user; set their rights with update_user_access."""
+    """A panel user; rights: update_user_access."""
 
     login: str = Field(min_length=1)
     password: str = Field(min_length=1)
@@ -57,7 +57,7 @@ def _user_body(args: Any) -> RequestParts:
 
 
 class UpdateUser(_Preferences):
-    """Change a user; only given fields are sent."""
+    """Only the fields given change."""
 
     user_id: UserId
     login: str | None = None
@@ -66,14 +66,14 @@ class UpdateUser(_Preferences):
 
 
 class DeleteUser(Params):
-    """Delete a user permanently. Cannot be undone."""
+    """Permanent; cannot be undone."""
 
     user_id: UserId
     confirm: Literal[True] = Field(exclude=True)
 
 
 class UpdateUserAccess(Params):
-    """Set what a user may see and edit, per area."""
+    """What a user may see and edit, per area."""
 
     user_id: UserId
     access: dict[AccessArea, AccessType] | None = None
