@@ -23,6 +23,11 @@ class Api:
     def __init__(self, sandbox: Sandbox) -> None:
         self.sandbox = sandbox
         self.client = TestClient(sandbox.app, base_url="http://sandbox.test")
+        # Entered once: one event-loop thread for all requests instead of one per request.
+        self.client.__enter__()
+
+    def close(self) -> None:
+        self.client.__exit__(None, None, None)
 
     def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         headers = {**HEADERS, **kwargs.pop("headers", {})}
@@ -64,16 +69,20 @@ def shared() -> Iterator[Sandbox]:
 
 
 @pytest.fixture(scope="session")
-def api(shared: Sandbox) -> Api:
+def api(shared: Sandbox) -> Iterator[Api]:
     """Read-mostly tests share one seeded sandbox."""
-    return Api(shared)
+    client = Api(shared)
+    yield client
+    client.close()
 
 
 @pytest.fixture
 def fresh() -> Iterator[Api]:
     """A private sandbox for tests that change or delete data."""
     sandbox = Sandbox(seed=3, clicks=3_000, now=NOW)
-    yield Api(sandbox)
+    client = Api(sandbox)
+    yield client
+    client.close()
     sandbox.close()
 
 

@@ -16,9 +16,16 @@ BAD_BODIES: list[Any] = [
     [1, 2, 3],
     {"name": {"nested": True}, "alias": ["x"], "campaign_id": "abc", "offers": "all", "filters": 7},
     {"range": {"from": 5, "interval": 9}, "dimensions": [1], "measures": {"x": 1}, "limit": -1},
-    {"campaign_ids": "1", "costs": [{"start_date": "tomorrow", "end_date": None, "cost": "lots"}]},
-    {"value": None, "items": [], "access_data": "all", "type": "planets", "start_date": "2026-99-99"},
-    {"filters": [{"name": "campaign_id", "operator": "IN_LIST", "expression": {"a": 1}}], "sort": "clicks"},
+    {
+        "campaign_ids": "1",
+        "costs": [{"start_date": "tomorrow", "end_date": None, "cost": "lots"}],
+        "value": None,
+        "items": [],
+        "access_data": "all",
+        "type": "planets",
+        "sort": "clicks",
+        "filters": [{"name": "campaign_id", "operator": "IN_LIST", "expression": {"a": 1}}],
+    },
 ]
 BAD_QUERIES: list[dict[str, str]] = [{}, {"limit": "-x", "offset": "y", "type": "zzz", "path": "../../etc/passwd"}]
 
@@ -26,7 +33,9 @@ BAD_QUERIES: list[dict[str, str]] = [{}, {"limit": "-x", "offset": "y", "type": 
 @pytest.fixture(scope="module")
 def victim() -> Iterator[Api]:
     sandbox = Sandbox(seed=5, clicks=1_500, now=NOW)
-    yield Api(sandbox)
+    client = Api(sandbox)
+    yield client
+    client.close()
     sandbox.close()
 
 

@@ -116,7 +116,9 @@ def _concrete(path: str) -> str:
 @pytest.fixture(scope="module")
 def contract_api() -> Iterator[Api]:
     sandbox = Sandbox(seed=11, clicks=4_000, now=NOW)
-    yield Api(sandbox)
+    client = Api(sandbox)
+    yield client
+    client.close()
     sandbox.close()
 
 
