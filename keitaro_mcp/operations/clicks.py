@@ -187,9 +187,9 @@ class ListClicks(LogArgs):
     is_unique: bool | None = None
     conversion: Literal["lead", "sale", "rejected", "none"] | None = None
     sub_ids: SubIds | None = None
-    """e.g. {"sub_id_3": "x"}; N 1..30."""
+    """Keys sub_id_1..30, string values."""
     sort: Sort | None = None
-    """Default -datetime (descending)."""
+    """Default -datetime."""
 
 
 def click_filters(args: ListClicks) -> list[dict[str, Any]]:

@@ -59,7 +59,7 @@ class ListConversions(LogArgs):
     campaign_id: PositiveId | None = None
     country_code: CountryCode | None = None
     sort: Sort | None = None
-    """Default -postback_datetime (descending)."""
+    """Default -postback_datetime."""
 
 
 async def _list_conversions(ctx: CallContext, args: ListConversions) -> Envelope:
@@ -135,7 +135,7 @@ class _PostbackFields(Params):
 
 
 class TestPostback(_PostbackFields):
-    """Records a real conversion via the tracker postback; says if Keitaro recorded it."""
+    """A real conversion via the tracker postback; says if Keitaro recorded it."""
 
     cost: float | None = Field(default=None, ge=0)
     sub_id_1: str | None = None

@@ -94,7 +94,7 @@ class _FlowSettings(Params):
 
 
 class UpdateFlow(_FlowRotation, _HasFlowId):
-    """A list given replaces the whole list (include every entry to keep); other fields: update_flow_settings."""
+    """Lists replace whole lists (include every entry to keep); other fields: update_flow_settings."""
 
 
 class UpdateFlowSettings(_FlowSettings, _HasFlowId):

@@ -22,7 +22,7 @@ AccessType = Literal["full_access", "read_only", "to_groups_and_selected", "crea
 class _Preferences(Params):
     language: Literal["ru", "en"] | None = None
     timezone: str | None = None
-    """IANA, e.g. Europe/Berlin."""
+    """e.g. Europe/Berlin."""
 
 
 class ListUsers(Params):
