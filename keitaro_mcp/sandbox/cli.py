@@ -80,7 +80,9 @@ def main(argv: list[str]) -> int:
         if os.path.isdir(args.db):
             return _fail(f"--db is a directory, expected a file: {args.db}")
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # proto=IPPROTO_TCP, not 0: asyncio only sets TCP_NODELAY on accepted sockets of a TCP-proto
+    # listener, and without it every keep-alive response waits ~40 ms for a delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((args.host, args.port))
