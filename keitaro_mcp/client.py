@@ -25,6 +25,7 @@ from keitaro_mcp.compact import apply_budget
 from keitaro_mcp.envelope import MASK, Envelope, Redactor, RequestInfo, error_envelope
 from keitaro_mcp.errors import HINTS, RETRYABLE_STATUSES, ErrorKind, classify_status, is_cloudflare
 from keitaro_mcp.registry import Operation, RequestParts
+from keitaro_mcp.sandbox_link import SANDBOX_BASE_URL
 from keitaro_mcp.settings import ADMIN_API_PATH, Settings
 
 __all__ = ["CallContext", "KeitaroClient", "ProgressFn", "default_parts"]
@@ -36,6 +37,7 @@ BACKOFF_CAP = 4.0
 MAX_RETRY_AFTER = 10.0
 """A longer Retry-After is reported to the model rather than waited out inside one tool call."""
 MAX_ERROR_TEXT = 2000
+UNCONFIGURED_BASE_URL = "http://unconfigured.invalid/admin_api/v1"
 MAYBE_APPLIED = "This write is not safe to repeat and may have been applied: check the tracker before calling again."
 TRUNCATED_JSON = (
     "The tracker accepted the request but its JSON answer was cut off: a read can be repeated; a write was "
@@ -105,34 +107,37 @@ class KeitaroClient:
         self.settings = settings
         self.redact = Redactor(settings.secrets())
         self._sleep = sleep
-        base_url = settings.base_url or "http://unconfigured.invalid/admin_api/v1"
-        if settings.is_sandbox:
-            from keitaro_mcp.sandbox_link import SANDBOX_BASE_URL, sandbox_transport
-
-            base_url = SANDBOX_BASE_URL
-            transport = transport or sandbox_transport()
-        self.base_url = base_url
-        timeout = settings.timeout
-        self._http = httpx.AsyncClient(
-            base_url=base_url + "/",
-            headers={
-                "Api-Key": settings.api_key,
-                "Accept": "application/json",
-                # Cloudflare fronts block some default client fingerprints; an explicit agent passes.
-                "User-Agent": f"keitaro-mcp/{__version__}",
-            },
-            timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
-            follow_redirects=False,
-            transport=transport,
-            limits=httpx.Limits(max_connections=8, max_keepalive_connections=8),
-        )
+        self._transport = transport
+        self.base_url = SANDBOX_BASE_URL if settings.is_sandbox else settings.base_url or UNCONFIGURED_BASE_URL
+        self._http: httpx.AsyncClient | None = None
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        if self._http is not None:
+            await self._http.aclose()
 
     @property
     def http(self) -> httpx.AsyncClient:
-        """The shared httpx client (for tools that talk to the tracker outside the Admin API)."""
+        """The shared httpx client, made on first use: start-up pays for neither its TLS context nor the sandbox."""
+        if self._http is None:
+            transport = self._transport
+            if self.settings.is_sandbox and transport is None:
+                from keitaro_mcp.sandbox_link import sandbox_transport
+
+                transport = sandbox_transport()
+            timeout = self.settings.timeout
+            self._http = httpx.AsyncClient(
+                base_url=self.base_url + "/",
+                headers={
+                    "Api-Key": self.settings.api_key,
+                    "Accept": "application/json",
+                    # Cloudflare fronts block some default client fingerprints; an explicit agent passes.
+                    "User-Agent": f"keitaro-mcp/{__version__}",
+                },
+                timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
+                follow_redirects=False,
+                transport=transport,
+                limits=httpx.Limits(max_connections=8, max_keepalive_connections=8),
+            )
         return self._http
 
     def request_info(self, method: str, url: str | None, *, has_body: bool = False) -> RequestInfo:
@@ -209,7 +214,7 @@ class KeitaroClient:
         for attempt in range(attempts):
             last = attempt == attempts - 1
             try:
-                request = self._http.build_request(
+                request = self.http.build_request(
                     method,
                     url if absolute_url else path.lstrip("/"),
                     params=None if absolute_url or not query else _flat_query(query),
@@ -222,7 +227,7 @@ class KeitaroClient:
                 # Outside the Admin API (the postback endpoint) the key in the path authenticates.
                 del request.headers["Api-Key"]
             try:
-                response = await self._http.send(request)
+                response = await self.http.send(request)
             except httpx.TimeoutException as exc:
                 connect_phase = isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout)
                 if connect_phase and not last and await self._backoff(attempt, None, deadline):

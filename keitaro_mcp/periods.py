@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from keitaro_mcp.attribute_docs import apply_attribute_docstrings
 from keitaro_mcp.settings import Settings
 
 __all__ = [
@@ -143,7 +144,14 @@ class PeriodArgs(BaseModel):
     """Mixin: `period` and `timezone`."""
 
     # Same config as operations._common.Params (not imported: operations/__init__ imports the tools that import us).
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, populate_by_name=True)
+    # Attribute docstrings are applied by keitaro_mcp.attribute_docs (pydantic's own reader walks the stack per
+    # class, the largest start-up cost); schemas are built on first use.
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        apply_attribute_docstrings(cls)
 
     period: str | None = None
     """today, yesterday, last_N_days, this_week, last_week, this_month, last_month, all_time, YYYY-MM-DD, FROM..TO."""
@@ -213,6 +221,9 @@ class PeriodArgs(BaseModel):
 
     def parsed_period(self) -> ParsedPeriod | None:
         return None if self.period is None else parse_period(self.period)
+
+
+apply_attribute_docstrings(PeriodArgs)  # subclasses get theirs from __pydantic_init_subclass__
 
 
 def zone_for(args: PeriodArgs, settings: Settings) -> str:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from keitaro_mcp.attribute_docs import apply_attribute_docstrings
 
 __all__ = [
     "AffiliateNetworkId",
@@ -29,7 +31,14 @@ __all__ = [
 class Params(BaseModel):
     """Base for every tool's arguments: the model is the schema, the validator and the docs."""
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, populate_by_name=True)
+    # Attribute docstrings are applied by keitaro_mcp.attribute_docs (pydantic's own reader walks the stack per
+    # class, the largest start-up cost); schemas are built on first use, so start-up builds only listed tools.
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        apply_attribute_docstrings(cls)
 
 
 class NoParams(Params):
