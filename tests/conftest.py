@@ -28,6 +28,19 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def contract_check() -> Iterator[None]:
+    """Every exchange with any sandbox during the session is validated against Keitaro's OpenAPI document
+    (with the commented deltas of tests/sandbox/contract.py, where the 2022 document is out of date)."""
+    from tests.sandbox.contract import ContractRecorder
+
+    with ContractRecorder() as recorder:
+        yield
+    problems = recorder.problems()
+    if problems:
+        pytest.fail(f"{len(problems)} exchange(s) break the API contract:\n" + "\n".join(problems[:30]))
+
+
 @dataclass
 class Sent:
     """One request as it left the server: method, Admin API path (or full path outside it), query, JSON body."""
