@@ -33,22 +33,24 @@ def _inline(node: Any, defs: dict[str, Any]) -> Any:
 
 
 _WIRE_ONLY_AT_ROOT = ("additionalProperties",)
-_SERVER_SIDE_ONLY = ("minLength", "maxLength", "pattern")
+_SERVER_SIDE_ONLY = ("minLength", "maxLength", "pattern", "minimum")
 
 
 def _trim_nested(node: Any, *, root: bool) -> Any:
     """Keywords the server enforces anyway, kept off the wire where they cost tokens and teach the model nothing.
 
     `additionalProperties: false` stays on the root (the contract); nested objects are still validated with
-    extra="forbid". String lengths and patterns are checked on the server and named in the error; the field's
-    description says the format in words (e.g. "YYYY-MM-DD"), which a model follows better than a regex.
+    extra="forbid". String lengths, patterns and lower bounds (ids >= 1, amounts >= 0: what any id or amount
+    is) are checked on the server and named in the error; a field's description says a format in words
+    (e.g. "YYYY-MM-DD"), which a model follows better than a regex. Upper bounds (limits) stay: they inform.
     """
     if isinstance(node, dict):
         out: dict[str, Any] = {}
         for key, value in node.items():
             if key == "properties" and isinstance(value, dict):
                 out[key] = {name: _trim_nested(sub, root=False) for name, sub in value.items()}
-            elif key in _SERVER_SIDE_ONLY or (key in _WIRE_ONLY_AT_ROOT and not root):
+            elif key in _SERVER_SIDE_ONLY or (key in _WIRE_ONLY_AT_ROOT and value is False and not root):
+                # Only `false` goes: a schema under additionalProperties describes a dict's values and stays.
                 continue
             else:
                 out[key] = _trim_nested(value, root=False)

@@ -32,14 +32,12 @@ CostDateTime = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\
 
 
 class ParameterSpec(Params):
-    """How a tracking parameter is read from the click URL."""
-
+    # No docstring on purpose: it would be repeated in every schema that embeds this model.
     name: str
-    """URL parameter name."""
+    """URL parameter."""
     placeholder: str = ""
-    """The traffic source's macro, e.g. {zoneid}."""
+    """Source macro, e.g. {zoneid}."""
     alias: str = ""
-    """Display name in reports."""
 
 
 class S2SPostback(Params):
