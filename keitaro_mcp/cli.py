@@ -165,7 +165,24 @@ def _call(settings: Settings, tool: str, raw: str) -> int:
 
     try:
         code, envelope = anyio.run(run)
-    except MCPError as exc:
-        return _fail(exc.error.message)
+    except (MCPError, BaseExceptionGroup) as exc:
+        protocol_error = _find_mcp_error(exc)
+        if protocol_error is None:
+            raise
+        return _fail(protocol_error.error.message)
     print(json.dumps(envelope, ensure_ascii=False, indent=2))
     return code
+
+
+def _find_mcp_error(exc: BaseException) -> Any:
+    """The protocol error inside the task-group wrappers the in-memory client raises it through, if any."""
+    from mcp.shared.exceptions import MCPError
+
+    if isinstance(exc, MCPError):
+        return exc
+    if isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            found = _find_mcp_error(inner)
+            if found is not None:
+                return found
+    return None
