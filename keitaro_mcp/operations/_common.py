@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from keitaro_mcp.attribute_docs import apply_attribute_docstrings
 
 __all__ = [
+    "INT32_MAX",
     "AffiliateNetworkId",
     "CampaignId",
     "CostModel",
@@ -17,6 +18,7 @@ __all__ = [
     "EntityState",
     "FlowId",
     "GroupId",
+    "Int32",
     "LandingId",
     "Limit",
     "NoParams",
@@ -33,7 +35,8 @@ class Params(BaseModel):
 
     # Attribute docstrings are applied by keitaro_mcp.attribute_docs (pydantic's own reader walks the stack per
     # class, the largest start-up cost); schemas are built on first use, so start-up builds only listed tools.
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
+    # allow_inf_nan=False: "1e999" would become infinity, which JSON cannot carry to the tracker.
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True, allow_inf_nan=False)
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
@@ -45,19 +48,33 @@ class NoParams(Params):
     """Takes no arguments."""
 
 
-def _id(what: str, finder: str) -> object:
+INT32_MAX = 2_147_483_647
+
+
+def _fits_int32(value: int) -> int:
+    # Keitaro's ids are 32-bit; a larger number can only be a mistake. Checked here rather than published as
+    # `maximum` in every schema (tokens): the error names the field either way.
+    if value > INT32_MAX:
+        raise ValueError(f"must be at most {INT32_MAX}")
+    return value
+
+
+Int32 = AfterValidator(_fits_int32)
+
+
+def _id(finder: str) -> object:
     return Field(ge=1, description=f"From {finder}.")
 
 
-CampaignId = Annotated[int, _id("Campaign", "list_campaigns")]
-FlowId = Annotated[int, _id("Flow (stream)", "list_campaign_flows")]
-OfferId = Annotated[int, _id("Offer", "list_offers")]
-LandingId = Annotated[int, _id("Landing page", "list_landing_pages")]
-AffiliateNetworkId = Annotated[int, _id("Affiliate network", "list_affiliate_networks")]
-TrafficSourceId = Annotated[int, _id("Traffic source", "list_traffic_sources")]
-DomainId = Annotated[int, _id("Domain", "list_domains")]
-GroupId = Annotated[int, _id("Group", "list_groups")]
-UserId = Annotated[int, _id("User", "list_users")]
+CampaignId = Annotated[int, _id("list_campaigns"), Int32]
+FlowId = Annotated[int, _id("list_campaign_flows"), Int32]
+OfferId = Annotated[int, _id("list_offers"), Int32]
+LandingId = Annotated[int, _id("list_landing_pages"), Int32]
+AffiliateNetworkId = Annotated[int, _id("list_affiliate_networks"), Int32]
+TrafficSourceId = Annotated[int, _id("list_traffic_sources"), Int32]
+DomainId = Annotated[int, _id("list_domains"), Int32]
+GroupId = Annotated[int, _id("list_groups"), Int32]
+UserId = Annotated[int, _id("list_users"), Int32]
 
 Offset = Annotated[int, Field(ge=0)]
 Limit = Annotated[int, Field(ge=1, le=10_000)]

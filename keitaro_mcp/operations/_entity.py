@@ -64,13 +64,17 @@ def operation_factory(resource: str, toolset: str) -> OperationFactory:
     return make
 
 
-def write_body(*path_fields: str) -> Callable[[Any], RequestParts]:
-    """A `build` for creates and updates: every given field but the path ids, `group_id` as a string."""
+def write_body(*path_fields: str, group_id_as_string: bool = True) -> Callable[[Any], RequestParts]:
+    """A `build` for creates and updates: every given field but the path ids.
+
+    Campaigns and landing pages take `group_id` as a string on write (CampaignRequest, LandingRequest) and give
+    it back as an integer; offers take an integer (OfferRequest): `group_id_as_string=False`.
+    """
 
     def build(args: Any) -> RequestParts:
         body: dict[str, Any] = args.model_dump(mode="json", by_alias=True, exclude_none=True, exclude=set(path_fields))
-        if "group_id" in body:
-            body["group_id"] = str(body["group_id"])  # a string on write, an integer on read
+        if group_id_as_string and "group_id" in body:
+            body["group_id"] = str(body["group_id"])
         return RequestParts(body=body)
 
     return build

@@ -245,6 +245,8 @@ class UpdateClick(Params):
             raise ValueError("give status (with payout, tid) and/or cost")
         if self.status is None and (self.payout is not None or self.tid is not None):
             raise ValueError("payout and tid change a conversion: give its status too")
+        if self.cost is not None and self.currency is None:
+            raise ValueError("currency is required with cost (Keitaro converts it to the tracker's currency)")
         return self
 
 
@@ -347,21 +349,19 @@ class UpdateCosts(Params):
     campaign_ids: list[PositiveId] = Field(min_length=1)
     costs: list[CostEntry] = Field(min_length=1)
     timezone: str = "UTC"
-    currency: Code3 | None = None
+    currency: Code3
+    """Currency of the costs; Keitaro converts it."""
     only_campaign_uniques: bool | None = None
 
 
 def _update_costs_body(args: Any) -> RequestParts:
-    top: dict[str, Any] = {"campaign_ids": args.campaign_ids, "timezone": args.timezone}
-    if args.currency:
-        top["currency"] = args.currency
+    top: dict[str, Any] = {"campaign_ids": args.campaign_ids, "timezone": args.timezone, "currency": args.currency}
     costs = []
     for entry in args.costs:
         item: dict[str, Any] = entry.model_dump(mode="json", exclude_none=True)
         # The spec lists timezone and currency as required per entry but defines them at the top: send both.
         item["timezone"] = args.timezone
-        if args.currency:
-            item["currency"] = args.currency
+        item["currency"] = args.currency
         costs.append(item)
     top["costs"] = costs
     if args.only_campaign_uniques is not None:

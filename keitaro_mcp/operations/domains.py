@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field
 
-from keitaro_mcp.operations._common import DomainId, Params
+from keitaro_mcp.operations._common import DomainId, Int32, Params
 from keitaro_mcp.operations._entity import operation_factory
 from keitaro_mcp.registry import Shaped
 
@@ -24,7 +24,7 @@ class GetDomain(Params):
 
 
 class _DomainFields(Params):
-    default_campaign_id: int | None = Field(default=None, ge=0)
+    default_campaign_id: Annotated[int, Int32] | None = Field(default=None, ge=0)
     """Served at the root; 0 for none."""
     catch_not_found: bool | None = None
     """Unknown paths to the default campaign."""

@@ -30,7 +30,7 @@ class GetAvscanKey(Params):
 class UpdateAvscanKey(Params):
     """Set the AVScan API key."""
 
-    avscan_key: str
+    avscan_key: str = Field(min_length=1)
 
 
 class GetImkloUrl(Params):
@@ -40,7 +40,7 @@ class GetImkloUrl(Params):
 class UpdateImkloUrl(Params):
     """Set the IMKLO API URL."""
 
-    imklo_api_url: str
+    imklo_api_url: str = Field(min_length=1)
 
 
 def _proxy_url(value: str) -> str:

@@ -21,7 +21,7 @@ class GetLog(Params):
     # Keitaro requires limit; the default is always sent.
     limit: Limit = 100
     offset: Offset | None = None
-    query: str | None = None
+    query: str | None = Field(default=None, min_length=1)
     """Search text."""
 
 

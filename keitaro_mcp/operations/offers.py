@@ -94,8 +94,9 @@ OPERATIONS = (
     _offer("update_offer", "update", "PUT", "/offers/{offer_id}", UpdateOffer, "Update offer", toolset="offers",
            idempotent=True),
     _offer("update_offer_settings", "update", "PUT", "/offers/{offer_id}", UpdateOfferSettings,
-           "Update offer settings", idempotent=True, build=write_body("offer_id")),
-    _offer("create_offer", "create", "POST", "/offers", CreateOffer, "Create offer", build=write_body()),
+           "Update offer settings", idempotent=True, build=write_body("offer_id", group_id_as_string=False)),
+    _offer("create_offer", "create", "POST", "/offers", CreateOffer, "Create offer",
+           build=write_body(group_id_as_string=False)),
     _offer("clone_offer", "clone", "POST", "/offers/{offer_id}/clone", CloneOffer, "Clone offer"),
     # Archiving an offer is DELETE /offers/{id}/archive; DELETE /offers/{id} is not in the API.
     _offer("archive_offer", "delete", "DELETE", "/offers/{offer_id}/archive", ArchiveOffer, "Archive offer",

@@ -152,13 +152,13 @@ async def test_update_click_status_goes_through_the_tracker_postback(kt: Kt) -> 
 async def test_update_click_cost_targets_the_click_alone(kt: Kt) -> None:
     click = await click_with_external_id(kt, 0)
     before = len(kt.wire.sent)
-    env = await kt.ok("update_click", {"sub_id": click["sub_id"], "cost": 0.4321})
+    env = await kt.ok("update_click", {"sub_id": click["sub_id"], "cost": 0.4321, "currency": "USD"})
     lookup, probe, costs = kt.wire.sent[before:]
     assert lookup.body["filters"][0]["expression"] == click["sub_id"]
     assert probe.path == "/clicks/log" and probe.body["range"]["from"] == click["datetime"][:16]
     assert costs.method == "POST" and costs.path == "/clicks/update_costs"
     entry = costs.body["costs"][0]
-    assert costs.body["campaign_ids"] == [click["campaign_id"]]
+    assert costs.body["campaign_ids"] == [click["campaign_id"]] and entry["currency"] == "USD"
     assert entry["start_date"] == entry["end_date"] == click["datetime"][:16] and entry["cost"] == 0.4321
     assert entry["filters"]["external_id"] == click["external_id"]
     assert env["data"]["cost"]["answer"] == {"success": True} and "conversion" not in env["data"]
@@ -168,7 +168,7 @@ async def test_update_click_cost_targets_the_click_alone(kt: Kt) -> None:
 
 async def test_update_click_on_a_missing_click_is_not_found_and_sends_no_write(kt: Kt) -> None:
     before = len(kt.wire.sent)
-    env = await kt.call("update_click", {"sub_id": "no-such-sub-id", "status": "sale", "cost": 1})
+    env = await kt.call("update_click", {"sub_id": "no-such-sub-id", "status": "sale", "cost": 1, "currency": "EUR"})
     assert env["error"]["kind"] == "not_found" and "no-such-sub-id" in env["error"]["message"]
     assert [s.path for s in kt.wire.sent[before:]] == ["/clicks/log"]
 
@@ -220,6 +220,7 @@ async def test_update_costs_sends_timezone_and_currency_at_both_levels(kt: Kt) -
         {"campaign_ids": [1], "costs": []},
         {"campaign_ids": [1], "costs": [{"start_date": "yesterday", "end_date": "2026-01-01", "cost": 1}]},
         {"campaign_ids": [1], "costs": [{"start_date": "2026-01-01", "end_date": "2026-01-01", "cost": -1}]},
+        {"campaign_ids": [1], "costs": [{"start_date": "2026-01-01", "end_date": "2026-01-01", "cost": 1}]},
     ],
 )
 async def test_update_costs_bad_input_sends_nothing(kt: Kt, args: dict[str, Any]) -> None:

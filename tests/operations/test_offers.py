@@ -40,13 +40,13 @@ async def test_get_offer(kt: Kt) -> None:
     assert envelope["operation"] == "get" and envelope["data"]["name"] == first["name"]
 
 
-async def test_create_offer_sends_group_id_as_string_and_countries_as_given(kt: Kt) -> None:
+async def test_create_offer_sends_group_id_as_integer_and_countries_as_given(kt: Kt) -> None:
     args = {"name": "Wire create", "offer_type": "external", "action_type": "http",
             "action_payload": "https://aff.example/?sub1={subid}", "payout_value": 12.5, "payout_currency": "EUR",
             "payout_type": "CPA", "country": ["US", "Romania"], "group_id": 4, "daily_cap": 50}  # fmt: skip
     envelope = await kt.ok("create_offer", args)
     assert kt.wire.last.method == "POST" and kt.wire.last.path == "/offers"
-    assert kt.wire.last.body == {**args, "group_id": "4"}
+    assert kt.wire.last.body == args, "OfferRequest.group_id is an integer (unlike campaigns and landings)"
     assert envelope["operation"] == "create"
     offer = envelope["data"]
     assert offer["name"] == "Wire create" and offer["country"] == ["US", "Romania"] and offer["group_id"] == 4
@@ -62,13 +62,13 @@ async def test_update_offer_sends_only_given_fields(kt: Kt) -> None:
     assert envelope["data"]["country"] == ["DE"] and envelope["data"]["notes"] == "keep me"
 
 
-async def test_update_offer_settings_sends_group_id_as_string(kt: Kt) -> None:
+async def test_update_offer_settings_sends_group_id_as_integer(kt: Kt) -> None:
     offer_id = await new_offer(kt)
     (other,) = [o["id"] for o in (await kt.ok("list_offers"))["data"][:1]]
     args = {"offer_id": offer_id, "group_id": 7, "conversion_cap_enabled": True, "alternative_offer_id": other}
     envelope = await kt.ok("update_offer_settings", args)
     assert kt.wire.last.method == "PUT" and kt.wire.last.path == f"/offers/{offer_id}"
-    assert kt.wire.last.body == {"group_id": "7", "conversion_cap_enabled": True, "alternative_offer_id": other}
+    assert kt.wire.last.body == {"group_id": 7, "conversion_cap_enabled": True, "alternative_offer_id": other}
     assert envelope["operation"] == "update" and envelope["data"]["alternative_offer_id"] == other
 
 
