@@ -99,17 +99,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _print_tools(settings)
     if args.command == "call":
         return _call(settings, args.tool, args.arguments)
-    if settings.config_problem:
-        print(
-            f"{PROG}: warning: {settings.config_problem}; tool calls will answer with a config error", file=sys.stderr
-        )
     if args.transport == "http":
-        from keitaro_mcp.http import serve_http
+        import os
 
+        from keitaro_mcp.http import ALLOWED_HOSTS_ENV, check_bind, extra_hosts, serve_http
+
+        try:
+            # An unsafe bind is refused before anything else is said: one line, exit 2.
+            check_bind(settings, args.host, extra_hosts(os.environ.get(ALLOWED_HOSTS_ENV)))
+        except SettingsError as exc:
+            return _fail(str(exc))
+        _warn_config(settings)
         try:
             return serve_http(settings, host=args.host, port=args.port)
         except SettingsError as exc:
             return _fail(str(exc))
+    _warn_config(settings)
     from keitaro_mcp.server import build_server
 
     server = build_server(settings)
@@ -125,6 +130,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 0
     return 0
+
+
+def _warn_config(settings: Settings) -> None:
+    if settings.config_problem:
+        print(
+            f"{PROG}: warning: {settings.config_problem}; tool calls will answer with a config error", file=sys.stderr
+        )
 
 
 def _print_tools(settings: Settings) -> int:

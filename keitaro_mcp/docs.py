@@ -1,10 +1,11 @@
 """README tables generated from the registry (a test fails when the README is stale).
 
-    python -m keitaro_mcp.docs          rewrite the generated blocks of README.md in place
+python -m keitaro_mcp.docs          rewrite README.md's generated blocks and server.json's variables in place
 """
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from pathlib import Path
@@ -14,7 +15,14 @@ from keitaro_mcp.registry import Operation
 from keitaro_mcp.settings import ENV_VARS
 from keitaro_mcp.toolsets import DEFAULT_TOOLSETS, TOOLSET_DESCRIPTIONS
 
-__all__ = ["N8N_RESOURCES", "N8N_UNSUPPORTED", "render_blocks", "update_readme"]
+__all__ = [
+    "N8N_RESOURCES",
+    "N8N_UNSUPPORTED",
+    "render_blocks",
+    "server_json_env",
+    "update_readme",
+    "update_server_json",
+]
 
 # The n8n node's resources: id -> label in the node's UI.
 N8N_RESOURCES: dict[str, str] = {
@@ -118,9 +126,36 @@ def update_readme(text: str) -> str:
     return _BLOCK.sub(replace, text)
 
 
+_FORMATS = {"KEITARO_TIMEOUT": ("number", "30"), "KEITARO_READ_ONLY": ("boolean", "false"),
+            "KEITARO_DEBUG": ("boolean", "false"), "KEITARO_EXPORT_DIR": ("filepath", None)}  # fmt: skip
+
+
+def server_json_env() -> list[dict[str, object]]:
+    """server.json's environmentVariables, from the settings table."""
+    out: list[dict[str, object]] = []
+    for name, (text, required, secret) in ENV_VARS.items():
+        fmt, default = _FORMATS.get(name, ("string", None))
+        entry: dict[str, object] = {"name": name, "description": text, "isRequired": required, "format": fmt}
+        if secret:
+            entry["isSecret"] = True
+        if default is not None:
+            entry["default"] = default
+        out.append(entry)
+    return out
+
+
+def update_server_json(text: str) -> str:
+    doc = json.loads(text)
+    for package in doc["packages"]:
+        package["environmentVariables"] = server_json_env()
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
 def main() -> int:
-    path = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("README.md")
-    path.write_text(update_readme(path.read_text(encoding="utf-8")), encoding="utf-8")
+    root = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(".")
+    readme, manifest = root / "README.md", root / "server.json"
+    readme.write_text(update_readme(readme.read_text(encoding="utf-8")), encoding="utf-8")
+    manifest.write_text(update_server_json(manifest.read_text(encoding="utf-8")), encoding="utf-8")
     return 0
 
 

@@ -38,7 +38,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from keitaro_mcp.settings import Settings, SettingsError
 
-__all__ = ["ALLOWED_HOSTS_ENV", "HttpGuard", "build_http_app", "check_bind", "is_loopback", "serve_http"]
+__all__ = ["ALLOWED_HOSTS_ENV", "HttpGuard", "build_http_app", "check_bind", "extra_hosts", "is_loopback", "serve_http"]
 
 ALLOWED_HOSTS_ENV = "KEITARO_MCP_ALLOWED_HOSTS"
 MCP_PATH = "/mcp"
@@ -66,7 +66,7 @@ def _host_name(host: str) -> str:
         return host.lower()
 
 
-def _extra_hosts(raw: str | None) -> list[str]:
+def extra_hosts(raw: str | None) -> list[str]:
     return [h.strip().lower() for h in (raw or "").split(",") if h.strip()]
 
 
@@ -166,7 +166,7 @@ def build_http_app(
     Raises SettingsError for an unsafe bind (beyond loopback without KEITARO_MCP_TOKEN) or a wildcard bind without
     allowed host names. `transport` replaces the network to the tracker (tests).
     """
-    extra = _extra_hosts(os.environ.get(ALLOWED_HOSTS_ENV)) if allowed_hosts is None else list(allowed_hosts)
+    extra = extra_hosts(os.environ.get(ALLOWED_HOSTS_ENV)) if allowed_hosts is None else list(allowed_hosts)
     check_bind(settings, host, extra)
     from keitaro_mcp.server import build_server
 

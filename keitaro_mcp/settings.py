@@ -37,6 +37,11 @@ ENV_VARS: dict[str, tuple[str, bool, bool]] = {
     "KEITARO_POSTBACK_KEY": ("Tracker postback key, for test_postback and conversion tools.", False, True),
     "KEITARO_TIMEZONE": ("Tracker timezone (IANA) used to resolve report periods (default UTC).", False, False),
     "KEITARO_MCP_TOKEN": ("Bearer token required from HTTP clients (streamable HTTP transport).", False, True),
+    "KEITARO_MCP_ALLOWED_HOSTS": (
+        "HTTP transport: comma list of host names clients use (behind a proxy).",
+        False,
+        False,
+    ),
     "KEITARO_DEBUG": ("true: add error.stack to error envelopes.", False, False),
     "KEITARO_EXPORT_DIR": ("Folder for export_report/export_clicks files (default ./keitaro-exports).", False, False),
 }

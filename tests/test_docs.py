@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from keitaro_mcp import __version__
-from keitaro_mcp.docs import update_readme
+from keitaro_mcp.docs import update_readme, update_server_json
 from keitaro_mcp.settings import ENV_VARS
 
 ROOT = Path(__file__).parent.parent
@@ -29,6 +29,11 @@ def test_readme_mentions_every_env_var_and_the_two_commands() -> None:
         assert f"`{name}`" in text
     assert ".venv/bin/keitaro-mcp demo" in text
     assert ".venv/bin/pytest" in text
+
+
+def test_server_json_is_generated_from_the_settings() -> None:
+    text = (ROOT / "server.json").read_text(encoding="utf-8")
+    assert text == update_server_json(text), "server.json is stale: run python -m keitaro_mcp.docs"
 
 
 def test_server_json_env_matches_settings() -> None:
