@@ -24,6 +24,7 @@ from mcp.types import (
     GetPromptResult,
     ListPromptsResult,
     ListResourcesResult,
+    ListResourceTemplatesResult,
     ListToolsResult,
     PaginatedRequestParams,
     ReadResourceRequestParams,
@@ -134,6 +135,12 @@ def build_server(
     ) -> ListResourcesResult:
         return ListResourcesResult(resources=resources.list_resources())
 
+    async def list_resource_templates(
+        ctx: ServerRequestContext[AppState], params: PaginatedRequestParams | None
+    ) -> ListResourceTemplatesResult:
+        # No templates: every resource is static. Declaring resources means answering this list too.
+        return ListResourceTemplatesResult(resource_templates=[])
+
     async def read_resource(
         ctx: ServerRequestContext[AppState], params: ReadResourceRequestParams
     ) -> ReadResourceResult:
@@ -156,6 +163,7 @@ def build_server(
         on_list_tools=list_tools,
         on_call_tool=call_tool,
         on_list_resources=list_resources,
+        on_list_resource_templates=list_resource_templates,
         on_read_resource=read_resource,
         on_list_prompts=list_prompts,
         on_get_prompt=get_prompt,
