@@ -66,8 +66,8 @@ npm_tool() {
     mkdir -p "$dir"
     [[ -f "$dir/package.json" ]] || printf '{"name":"%s","private":true}\n' "kt-$1" >"$dir/package.json"
     if ! (cd "$dir" && timeout 300 npm install --no-audit --no-fund --loglevel=error "$spec" >"$WORK/npm.log" 2>&1); then
-        cat "$WORK/npm.log"
         registry_reachable || skip "the npm registry is unreachable; cannot install $spec"
+        tail -30 "$WORK/npm.log"
         say "FAIL: npm install $spec"
         exit 1
     fi
