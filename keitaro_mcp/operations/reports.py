@@ -8,14 +8,16 @@ from periods.py, and answers are compact tables (compact.py): `data: {columns, r
 from __future__ import annotations
 
 import csv
+import gc
 import json
+import operator
 import os
 import re
-from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
+import anyio
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
@@ -811,13 +813,15 @@ class _Writer:
         self.rows = 0
         self.preview: list[list[Any]] = []
         self._csv = csv.writer(self.file) if fmt == "csv" else None
+        self._get = operator.itemgetter(*columns)
+        self._numeric_at = [i for i, c in enumerate(columns) if c in numeric]
         if self._csv is not None:
             self._csv.writerow(columns)
 
     def write(self, rows: list[dict[str, Any]]) -> None:
-        values = compact_rows(rows, self.columns, self.numeric)
+        values = self._values(rows)
         if len(self.preview) < PREVIEW_ROWS:
-            self.preview.extend(values[: PREVIEW_ROWS - len(self.preview)])
+            self.preview.extend(list(v) for v in values[: PREVIEW_ROWS - len(self.preview)])
         if self._csv is not None:
             self._csv.writerows(values)
         else:
@@ -826,54 +830,86 @@ class _Writer:
             self.file.write("".join(dumps(dict(zip(cols, v, strict=True)), ensure_ascii=False) + "\n" for v in values))
         self.rows += len(values)
 
+    def _values(self, rows: list[dict[str, Any]]) -> list[Any]:
+        """Rows as tuples in column order (C-speed itemgetter); numeric columns converted only where a page has
+        numbers as strings."""
+        try:
+            values: list[Any] = (
+                [self._get(r) for r in rows] if len(self.columns) > 1 else [(r[self.columns[0]],) for r in rows]
+            )
+        except KeyError:
+            return compact_rows(rows, self.columns, self.numeric)
+        stringly = [i for i in self._numeric_at if any(type(v[i]) is str for v in values)]
+        if stringly:
+            values = [list(v) for v in values]
+            for v in values:
+                for i in stringly:
+                    v[i] = to_number(v[i])
+        return values
+
     def close(self) -> None:
         self.file.close()
 
 
-async def _pages(
-    ctx: CallContext, path: str, body: dict[str, Any], page: int
-) -> AsyncIterator[tuple[Envelope, list[dict[str, Any]], int | None]]:
-    offset = 0
-    while True:
-        envelope = await _log_query(ctx, path, {**body, "limit": page, "offset": offset})
-        if not envelope["success"]:
-            yield envelope, [], None
-            return
-        answer = _answer(envelope)
-        rows = [r for r in answer.get("rows") or [] if isinstance(r, dict)]
-        total = to_number(answer.get("total"))
-        total = total if isinstance(total, int) else None
-        yield envelope, rows, total
-        offset += len(rows)
-        if not rows or len(rows) < page or (total is not None and offset >= total):
-            return
+def _next_page(
+    body: dict[str, Any], rows: list[dict[str, Any]], page: int, total: int | None, done: int, key: str | None
+) -> dict[str, Any] | None:
+    """The next page's body, or None after the last page. With `key` (click_id) pages are keyed: `key > last`
+    costs the tracker one page each time, where a deep offset makes it walk every row before it."""
+    if len(rows) < page or (total is not None and done >= total and key is None):
+        return None
+    if key is not None:
+        last = rows[-1].get(key)
+        if last is None:
+            return None
+        keyed = [*body.get("filters", []), {"name": key, "operator": "GREATER_THAN", "expression": last}]
+        return {**body, "filters": keyed}
+    return {**body, "offset": done}
 
 
 async def _export(
     ctx: CallContext, args: _ExportTarget, stem: str, api_path: str, body: dict[str, Any], columns: list[str],
-    numeric: set[str], page: int,
+    numeric: set[str], page: int, key: str | None = None,
 ) -> Envelope:  # fmt: skip
     target = _export_path(ctx, args, stem)
     if isinstance(target, str):
         return _invalid(ctx, f"Invalid arguments for {ctx.op.name}: {target}", [{"field": "file", "problem": target}])
     writer = _Writer(target, args.format, columns, numeric)
-    last: Envelope | None = None
+    first = {**body, "limit": page} if key else {**body, "limit": page, "offset": 0}
+    fetched: dict[str, Envelope] = {}
+
+    async def fetch(next_body: dict[str, Any]) -> None:
+        fetched["next"] = await _log_query(ctx, api_path, next_body)
+
+    envelope = await _log_query(ctx, api_path, first)
     total: int | None = None
     try:
-        async for envelope, rows, page_total in _pages(ctx, api_path, body, page):
-            last = envelope
-            if not envelope["success"]:
-                break
-            total = page_total if page_total is not None else total
-            writer.write(rows)
+        while envelope["success"]:
+            answer = _answer(envelope)
+            rows = [r for r in answer.get("rows") or [] if isinstance(r, dict)]
+            if total is None:
+                count = to_number(answer.get("total"))
+                total = count if isinstance(count, int) else None
+            nxt = _next_page(first, rows, page, total, writer.rows + len(rows), key)
+            # The next page is fetched while this one is written (bounded: one page in flight, one being written).
+            async with anyio.create_task_group() as tg:
+                if nxt is not None:
+                    tg.start_soon(fetch, nxt)
+                await anyio.to_thread.run_sync(writer.write, rows)
             await ctx.progress(writer.rows, total, f"{writer.rows} rows written")
+            if nxt is None:
+                break
+            envelope = fetched.pop("next")
+            # httpx keeps each response in a reference cycle (response <-> stream) with its multi-MB body; only the
+            # cyclic collector frees it, so collect once per page to keep memory flat over millions of rows.
+            del answer, rows
+            gc.collect()
     finally:
         writer.close()
-    assert last is not None
-    if not last["success"]:
+    if not envelope["success"]:
         target.unlink(missing_ok=True)
-        return last
-    last["data"] = {
+        return envelope
+    envelope["data"] = {
         "path": str(target),
         "format": args.format,
         "rows": writer.rows,
@@ -881,8 +917,8 @@ async def _export(
         "columns": columns,
         "preview": writer.preview,
     }
-    last["meta"] = {"range": body["range"]}
-    return last
+    envelope["meta"] = {"range": body["range"]}
+    return envelope
 
 
 async def _export_report(ctx: CallContext, args: ExportReport) -> Envelope:
@@ -903,13 +939,14 @@ async def _export_clicks(ctx: CallContext, args: ExportClicks) -> Envelope:
     filters = _filters_body(args.filters)
     if args.campaign_id is not None:
         filters.insert(0, {"name": "campaign_id", "operator": "EQUALS", "expression": args.campaign_id})
-    body: dict[str, Any] = {"range": resolve_range(args, ctx.settings), "columns": columns}
+    # Pages keyed by click_id in ascending order: none skipped or repeated, each page as cheap as the first.
+    wanted = columns if "click_id" in columns else [*columns, "click_id"]
+    body: dict[str, Any] = {"range": resolve_range(args, ctx.settings), "columns": wanted}
     if filters:
         body["filters"] = filters
-    # A stable order, so that pages neither skip nor repeat clicks.
     body["sort"] = [{"name": "click_id", "order": "ASC"}]
     numeric = {c for c in columns if c in NUMERIC_DIMENSIONS or c in ("click_id", "event_id")}
-    return await _export(ctx, args, "clicks", "/clicks/log", body, columns, numeric, CLICK_PAGE)
+    return await _export(ctx, args, "clicks", "/clicks/log", body, columns, numeric, CLICK_PAGE, key="click_id")
 
 
 # -- entries --------------------------------------------------------------------------------------------------

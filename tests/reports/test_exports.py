@@ -36,13 +36,13 @@ async def test_export_clicks_pages_through_every_click(
         seen.append((progress, total))
 
     result = await ek.client.call_tool(
-        "export_clicks", {"period": "all_time", "columns": ["click_id", "sub_id", "cost"]},
+        "export_clicks", {"period": "all_time", "columns": ["click_id", "sub_id", "cost"], "filters": [["is_bot", "IS_FALSE"]]},
         progress_callback=on_progress,
     )  # fmt: skip
     env: Any = result.structured_content
     assert env["success"], env
     data = env["data"]
-    expected = {r["id"]: r for r in truth.clicks(None, None)}
+    expected = {r["id"]: r for r in truth.clicks(None, None, where="is_bot = 0")}
     assert data["rows"] == len(expected)
     path = Path(data["path"])
     assert path.parent == tmp_path and path.suffix == ".csv"
@@ -56,8 +56,14 @@ async def test_export_clicks_pages_through_every_click(
         assert abs(float(r[2]) - expected[int(r[0])]["cost"]) < 1e-4
     pages = [s for s in ek.wire.sent if s.path == "/clicks/log"]
     assert len(pages) == -(-len(expected) // 1_000)
-    assert [p.body["offset"] for p in pages] == [i * 1_000 for i in range(len(pages))]
-    assert pages[0].body["sort"] == [{"name": "click_id", "order": "ASC"}]
+    assert ids == sorted(ids)
+    # Keyed pages: each asks for the clicks after the last one written, never a deep offset.
+    bots = {"name": "is_bot", "operator": "IS_FALSE"}
+    assert pages[0].body["filters"] == [bots] and "offset" not in pages[0].body
+    for i, sent in enumerate(pages[1:], start=1):
+        after = {"name": "click_id", "operator": "GREATER_THAN", "expression": ids[i * 1_000 - 1]}
+        assert sent.body["filters"] == [bots, after]
+    assert all(p.body["sort"] == [{"name": "click_id", "order": "ASC"}] and p.body["limit"] == 1_000 for p in pages)
     assert seen and seen[-1] == (len(expected), len(expected))
     assert data["preview"] == [[int(r[0]), r[1], float(r[2]) if "." in r[2] else int(r[2])] for r in rows[1:6]]
     assert (env["resource"], env["operation"]) == ("click", "export")
