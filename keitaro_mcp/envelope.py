@@ -84,6 +84,18 @@ class Redactor:
     def __init__(self, secrets: tuple[str, ...]) -> None:
         # Longest first, so a secret that contains another is masked whole.
         self._secrets = tuple(sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True))
+        # A secret JSON writes unchanged can be looked for in one C-speed dump of the whole value first; almost
+        # every result holds none, and walking it node by node cost more than the rest of our per-call work.
+        self._json_safe = all(json.dumps(s, ensure_ascii=False)[1:-1] == s for s in self._secrets)
+
+    def contains_secret(self, value: Any) -> bool:
+        """True when a secret may occur somewhere in `value` (exact for JSON-safe secrets)."""
+        if not self._secrets:
+            return False
+        if not self._json_safe:
+            return True
+        dumped = to_json(value)
+        return any(secret in dumped for secret in self._secrets)
 
     def text(self, value: str) -> str:
         for secret in self._secrets:
@@ -92,14 +104,17 @@ class Redactor:
         return value
 
     def __call__(self, value: Any) -> Any:
-        if not self._secrets:
+        if not self.contains_secret(value):
             return value
+        return self._walk(value)
+
+    def _walk(self, value: Any) -> Any:
         if isinstance(value, str):
             return self.text(value)
         if isinstance(value, dict):
-            return {self.text(k) if isinstance(k, str) else k: self(v) for k, v in value.items()}
+            return {self.text(k) if isinstance(k, str) else k: self._walk(v) for k, v in value.items()}
         if isinstance(value, list | tuple):
-            return [self(v) for v in value]
+            return [self._walk(v) for v in value]
         return value
 
 
