@@ -6,6 +6,7 @@ Every test talks to 127.0.0.1 or to an in-process ASGI app; nothing leaves the m
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -81,8 +82,17 @@ class RecordingTransport(httpx.AsyncBaseTransport):
         return self.sent[-1]
 
 
+# Exports made by tests (the fuzzer calls export tools too) go to a scratch folder, never into the checkout.
+TEST_EXPORT_DIR = tempfile.mkdtemp(prefix="keitaro-mcp-test-exports-")
+
+
 def make_settings(**env: str) -> Settings:
-    base = {"KEITARO_URL": TEST_URL, "KEITARO_API_KEY": TEST_API_KEY, "KEITARO_TOOLSETS": "all"}
+    base = {
+        "KEITARO_URL": TEST_URL,
+        "KEITARO_API_KEY": TEST_API_KEY,
+        "KEITARO_TOOLSETS": "all",
+        "KEITARO_EXPORT_DIR": TEST_EXPORT_DIR,
+    }
     base.update(env)
     return load_settings(base)
 
