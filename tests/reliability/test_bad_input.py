@@ -58,5 +58,10 @@ async def test_total_size_deep_nesting_and_wide_numbers_are_refused(kt: Kt) -> N
 
 
 async def test_a_number_too_large_for_json_is_refused_not_crashed(kt: Kt) -> None:
-    """pydantic reads the string "1e999" as an infinite float; JSON cannot carry it (was: internal error)."""
-    await refused(kt, "create_campaign", {"name": "n", "cost_value": "1e999"}, "JSON")
+    """pydantic reads the string "1e999" as an infinite float; JSON cannot carry it (was: internal error).
+
+    The params models refuse infinity and NaN (allow_inf_nan=False), so the field is named before any request.
+    """
+    await refused(
+        kt, "create_campaign", {"name": "n", "cost_value": "1e999"}, "cost_value: Input should be a finite number"
+    )
