@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from typing import Any
@@ -32,11 +33,37 @@ async def _demo() -> int:
         tools = (await client.list_tools()).tools
         print(f"Connected over stdio to keitaro-mcp on the sandbox tracker: {len(tools)} tools")
         print(", ".join(t.name for t in tools))
-        result = await client.call_tool("list_campaigns", {"limit": 8})
-        envelope: Any = result.structured_content
-        print('\nlist_campaigns {"limit": 8}')
-        print(_table(envelope["data"] or [], ["id", "name", "state", "cost_type"]))
-    return 0
+        failed = 0
+
+        async def call(tool: str, arguments: dict[str, Any]) -> Any:
+            nonlocal failed
+            result = await client.call_tool(tool, arguments)
+            envelope: Any = result.structured_content
+            print(f"\n{tool} {json.dumps(arguments)}")
+            if result.is_error:
+                failed += 1
+                print(f"  failed: {envelope['error']['kind']}: {envelope['error']['message']}")
+            return envelope
+
+        campaigns = await call("list_campaigns", {"limit": 8})
+        if campaigns["success"]:
+            print(_table(campaigns["data"] or [], ["id", "name", "state", "cost_type"]))
+        measures = ["clicks", "conversions", "revenue", "cost", "profit", "roi"]
+        report = await call("build_report", {"period": "last_7_days", "dimensions": ["campaign_id", "campaign"],
+                                             "measures": measures})  # fmt: skip
+        if report["success"]:
+            data = report["data"]
+            rows = [dict(zip(data["columns"], row, strict=True)) for row in data["rows"]]
+            print(f"range sent: {json.dumps(report['meta']['range'])}")
+            print(_table(rows, data["columns"]))
+            print("total: " + ", ".join(f"{m} {data.get('summary', {}).get(m)}" for m in measures))
+            if rows:
+                top = rows[0]["campaign_id"]
+                clicks = await call("list_clicks", {"campaign_id": top, "limit": 5})
+                if clicks["success"]:
+                    columns = ["datetime", "sub_id", "country_code", "device_type", "is_bot", "cost", "revenue"]
+                    print(_table(clicks["data"] or [], [c for c in columns if any(c in r for r in clicks["data"])]))
+    return 1 if failed else 0
 
 
 def run_demo() -> int:
