@@ -156,7 +156,7 @@ class PeriodArgs(BaseModel):
     period: str | None = None
     """today, yesterday, last_N_days, this_week, last_week, this_month, last_month, all_time, YYYY-MM-DD, FROM..TO."""
     timezone: str | None = None
-    """IANA, e.g. Europe/Berlin; default the tracker's."""
+    """IANA; default: tracker's."""
 
     @model_validator(mode="before")
     @classmethod

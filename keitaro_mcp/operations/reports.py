@@ -99,7 +99,7 @@ class ReportFilter(Params):
         return self
 
 
-FILTERS_DOC = '[[name, OPERATOR, value]], e.g. [["cost","GREATER_THAN",10]]; ' + OPERATORS_URI
+FILTERS_DOC = "[[name, OPERATOR, value]]; " + OPERATORS_URI
 Filters = Annotated[list[Any], Field(description=FILTERS_DOC)]
 
 
