@@ -35,10 +35,8 @@ async def test_export_clicks_pages_through_every_click(
     async def on_progress(progress: float, total: float | None, message: str | None) -> None:
         seen.append((progress, total))
 
-    result = await ek.client.call_tool(
-        "export_clicks", {"period": "all_time", "columns": ["click_id", "sub_id", "cost"], "filters": [["is_bot", "IS_FALSE"]]},
-        progress_callback=on_progress,
-    )  # fmt: skip
+    args = {"period": "all_time", "columns": ["click_id", "sub_id", "cost"], "filters": [["is_bot", "IS_FALSE"]]}
+    result = await ek.client.call_tool("export_clicks", args, progress_callback=on_progress)
     env: Any = result.structured_content
     assert env["success"], env
     data = env["data"]
