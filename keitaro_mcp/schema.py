@@ -52,6 +52,9 @@ def _trim_nested(node: Any, *, root: bool) -> Any:
             elif key in _SERVER_SIDE_ONLY or (key in _WIRE_ONLY_AT_ROOT and value is False and not root):
                 # Only `false` goes: a schema under additionalProperties describes a dict's values and stays.
                 continue
+            elif key == "additionalProperties" and value is True:
+                # JSON Schema's default: an open object (free-form dict) says the same without it.
+                continue
             else:
                 out[key] = _trim_nested(value, root=False)
         return out

@@ -49,7 +49,8 @@ logger = logging.getLogger("keitaro_mcp")
 INSTRUCTIONS = (
     "Tools for one Keitaro tracker (Admin API v1). Every result is an envelope "
     "{request, resource, operation, success, data, count?, meta?, error?}; on failure error.kind and error.hint "
-    "say what to do. Find ids with the list_* tools. Archived entities answer not_found. "
+    "say what to do. An x_id argument takes an id from list_xs (campaign_id: list_campaigns; flow ids: "
+    "list_campaign_flows). Archived entities answer not_found (list_deleted_* tools list some). "
     "Report numbers are in the tracker's currency."
 )
 

@@ -62,19 +62,21 @@ def _fits_int32(value: int) -> int:
 Int32 = AfterValidator(_fits_int32)
 
 
-def _id(finder: str) -> object:
-    return Field(ge=1, description=f"From {finder}.")
+def _id(finder: str | None = None) -> object:
+    # `x_id` comes from `list_xs`: the server's instructions say so once, instead of ~100 field descriptions
+    # saying it again. Only ids whose list tool cannot be guessed from their name carry a hint.
+    return Field(ge=1, description=f"From {finder}." if finder else None)
 
 
-CampaignId = Annotated[int, _id("list_campaigns"), Int32]
+CampaignId = Annotated[int, _id(), Int32]
 FlowId = Annotated[int, _id("list_campaign_flows"), Int32]
-OfferId = Annotated[int, _id("list_offers"), Int32]
-LandingId = Annotated[int, _id("list_landing_pages"), Int32]
-AffiliateNetworkId = Annotated[int, _id("list_affiliate_networks"), Int32]
-TrafficSourceId = Annotated[int, _id("list_traffic_sources"), Int32]
-DomainId = Annotated[int, _id("list_domains"), Int32]
-GroupId = Annotated[int, _id("list_groups"), Int32]
-UserId = Annotated[int, _id("list_users"), Int32]
+OfferId = Annotated[int, _id(), Int32]
+LandingId = Annotated[int, _id(), Int32]
+AffiliateNetworkId = Annotated[int, _id(), Int32]
+TrafficSourceId = Annotated[int, _id(), Int32]
+DomainId = Annotated[int, _id(), Int32]
+GroupId = Annotated[int, _id(), Int32]
+UserId = Annotated[int, _id(), Int32]
 
 Offset = Annotated[int, Field(ge=0)]
 Limit = Annotated[int, Field(ge=1, le=10_000)]

@@ -35,9 +35,9 @@ class ParameterSpec(Params):
     # No docstring on purpose: it would be repeated in every schema that embeds this model.
     name: str
     """URL parameter."""
-    placeholder: str = ""
+    placeholder: str | None = None
     """Source macro, e.g. {zoneid}."""
-    alias: str = ""
+    alias: str | None = None
 
 
 class S2SPostback(Params):
@@ -98,14 +98,13 @@ class _CampaignFields(Params):
 
 
 class CreateCampaign(_CampaignFields):
-    """Its URL is http://<domain>/<alias>; a random alias when none is given."""
+    """Its URL is http://<domain>/<alias>; a random alias when none is given. S2S postbacks: *_campaign_postback."""
 
     name: str = Field(min_length=1, max_length=200)
     alias: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,64}$")
     """Unique in the tracker."""
     parameters: dict[str, ParameterSpec] | None = None
     """Not copied from the source; e.g. {"sub_id_1": {"name": "zone"}}."""
-    postbacks: list[S2SPostback] | None = None
 
 
 LIST_FIELDS = (
