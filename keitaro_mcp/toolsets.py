@@ -6,10 +6,10 @@ __all__ = ["ALL_TOOLSETS", "DEFAULT_TOOLSETS", "TOOLSET_DESCRIPTIONS"]
 
 TOOLSET_DESCRIPTIONS: dict[str, str] = {
     "reports": "Reports, period comparison, exports and conversion debugging.",
-    "clicks": "Click log, click updates, cost updates and stats cleaning.",
+    "clicks": "Click log and one click's conversion or cost.",
     "conversions": "Conversion log, conversions and postbacks sent to the tracker.",
     "campaigns": "Campaigns: everyday reads and safe edits.",
-    "campaigns_admin": "Campaigns: create, clone, archive, restore, costs, S2S postbacks.",
+    "campaigns_admin": "Campaigns: create, clone, archive, restore, costs (bulk too), S2S postbacks, stats cleaning.",
     "flows": "Flows (streams) of a campaign: reads and safe edits.",
     "flows_admin": "Flows: create, archive, restore, search and the flow catalogues.",
     "offers": "Offers: everyday reads and safe edits.",
