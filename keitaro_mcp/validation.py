@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import ValidationError
@@ -67,9 +68,16 @@ def describe_validation_error(op: Operation, exc: ValidationError) -> tuple[str,
                 problem += f" (got {shown})"
         # Union members add their type to the location (e.g. "int", "str"); the field name is what matters.
         clean = tuple(p for p in loc if not (isinstance(p, str) and p in _TYPE_TAGS))
+        if kind == "value_error":
+            problem = problem.removeprefix("Value error, ")
+            # A model-level check names its field first ("measures: give at least one ..."): use it as the field.
+            named = _LEADING_FIELD.match(problem)
+            if not clean and named:
+                clean, problem = (named.group(1),), problem[named.end() :]
         problems.append({"field": _field(clean), "problem": problem})
     listed = "; ".join(f"{p['field']}: {p['problem']}" for p in problems)
     return f"Invalid arguments for {op.name}: {listed}", problems
 
 
+_LEADING_FIELD = re.compile(r"^([a-z_][a-z0-9_]*): ")
 _TYPE_TAGS = frozenset({"int", "str", "float", "bool", "list[str]", "list[int]", "dict[str,any]", "none"})

@@ -244,9 +244,9 @@ class UpdateClick(Params):
         if self.status is None and self.cost is None:
             raise ValueError("give status (with payout, tid) and/or cost")
         if self.status is None and (self.payout is not None or self.tid is not None):
-            raise ValueError("payout and tid change a conversion: give its status too")
+            raise ValueError("status: required with payout or tid (they change a conversion)")
         if self.cost is not None and self.currency is None:
-            raise ValueError("currency is required with cost (Keitaro converts it to the tracker's currency)")
+            raise ValueError("currency: required with cost (Keitaro converts it to the tracker's currency)")
         return self
 
 

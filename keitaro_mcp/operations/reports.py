@@ -155,6 +155,13 @@ class _ReportArgs(PeriodArgs):
     def _filters(cls, items: list[Any] | None) -> list[Any] | None:
         return _check_filters(items)
 
+    @model_validator(mode="after")
+    def _some_column(self) -> _ReportArgs:
+        # Found by the fuzzer: a report with neither dimensions nor measures has no column to show or export.
+        if not self.dimensions and not self.measures and getattr(self, "body", None) is None:
+            raise ValueError("measures: give at least one measure (or a dimension); e.g. clicks, revenue")
+        return self
+
 
 _BODY_KEYS = frozenset(
     {"range", "dimensions", "measures", "grouping", "metrics", "columns", "filters", "sort", "limit", "offset",

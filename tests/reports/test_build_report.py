@@ -302,3 +302,13 @@ async def test_runtime_catalogue_refuses_names_the_tracker_lacks() -> None:
         assert ok.structured_content is not None
         assert ok.structured_content["data"]["rows"] == [["A", 12]]  # "12" from the tracker became 12
     assert sent == ["GET /admin_api/v1/report/definition", "POST /admin_api/v1/report/build"]  # cached
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("tool", ["build_report", "export_report"])
+async def test_a_report_without_any_column_is_refused(kt: Kt, tool: str) -> None:
+    """Found by the fuzzer: no dimensions and no measures crashed export_report; now a named field error."""
+    envelope = await kt.call(tool, {"dimensions": [], "measures": []})
+    assert envelope["error"]["kind"] == "invalid_arguments"
+    assert "measures: give at least one measure" in envelope["error"]["message"]
+    assert not kt.wire.sent
