@@ -27,6 +27,7 @@ from keitaro_mcp.errors import HINTS, RETRYABLE_STATUSES, ErrorKind, classify_st
 from keitaro_mcp.registry import Operation, RequestParts
 from keitaro_mcp.sandbox_link import SANDBOX_BASE_URL
 from keitaro_mcp.settings import ADMIN_API_PATH, Settings
+from keitaro_mcp.tool_index import ToolCard
 
 __all__ = ["CallContext", "KeitaroClient", "ProgressFn", "default_parts"]
 
@@ -146,7 +147,7 @@ class KeitaroClient:
             headers["Content-Type"] = "application/json"
         return {"url": self.redact.text(url) if url else url, "method": method, "headers": headers}
 
-    def template_url(self, op: Operation) -> str:
+    def template_url(self, op: Operation | ToolCard) -> str:
         """The operation's URL with its placeholders unfilled (for envelopes of calls that were not sent)."""
         if op.api == "tracker":
             return self.base_url.removesuffix(ADMIN_API_PATH) + op.path

@@ -10,9 +10,10 @@ import re
 import sys
 from pathlib import Path
 
-from keitaro_mcp.operations import OPERATIONS
+from keitaro_mcp.operations import OPERATIONS, by_module
 from keitaro_mcp.registry import Operation
 from keitaro_mcp.settings import ENV_VARS
+from keitaro_mcp.tool_index import INDEX_PATH, render_index
 from keitaro_mcp.toolsets import DEFAULT_TOOLSETS, TOOLSET_DESCRIPTIONS
 
 __all__ = [
@@ -156,6 +157,7 @@ def main() -> int:
     readme, manifest = root / "README.md", root / "server.json"
     readme.write_text(update_readme(readme.read_text(encoding="utf-8")), encoding="utf-8")
     manifest.write_text(update_server_json(manifest.read_text(encoding="utf-8")), encoding="utf-8")
+    INDEX_PATH.write_text(render_index(by_module()), encoding="utf-8")
     return 0
 
 

@@ -22,6 +22,7 @@ from keitaro_mcp.report_catalog import (
     OPERATORS,
     PERIODS,
 )
+from keitaro_mcp.tool_index import ToolCard
 
 __all__ = ["RESOURCES", "list_resources", "read_resource"]
 
@@ -44,7 +45,7 @@ def list_resources() -> list[Resource]:
     ]
 
 
-def _content(uri: str, tools: Iterable[Operation]) -> Any:
+def _content(uri: str, tools: Iterable[Operation | ToolCard]) -> Any:
     if uri == "keitaro://catalog/measures":
         return MEASURES
     if uri == "keitaro://catalog/dimensions":
@@ -66,6 +67,6 @@ def _content(uri: str, tools: Iterable[Operation]) -> Any:
     raise MCPError(code=INVALID_PARAMS, message=f"Unknown resource: {uri}", data={"uri": uri})
 
 
-def read_resource(uri: str, tools: Iterable[Operation]) -> list[TextResourceContents]:
+def read_resource(uri: str, tools: Iterable[Operation | ToolCard]) -> list[TextResourceContents]:
     """The resource's JSON text; an unknown URI is JSON-RPC -32602 (resource not found, SEP-2164)."""
     return [TextResourceContents(uri=uri, mime_type=MIME, text=to_json(_content(uri, tools)))]

@@ -37,9 +37,9 @@ from keitaro_mcp import __version__, prompts, resources
 from keitaro_mcp.client import KeitaroClient
 from keitaro_mcp.envelope import Envelope, error_envelope, to_json
 from keitaro_mcp.limits import oversized
-from keitaro_mcp.operations import OPERATIONS
-from keitaro_mcp.registry import Operation, select_operations
+from keitaro_mcp.registry import Operation
 from keitaro_mcp.settings import Settings
+from keitaro_mcp.tool_index import ToolCard, card_for, load_cards, resolve
 from keitaro_mcp.validation import describe_validation_error
 
 __all__ = ["AppState", "build_server", "envelope_result"]
@@ -75,13 +75,34 @@ def build_server(
     settings: Settings,
     *,
     transport: httpx.AsyncBaseTransport | None = None,
-    operations: Iterable[Operation] = OPERATIONS,
+    operations: Iterable[Operation] | None = None,
 ) -> Server[AppState]:
-    """A server for these settings. `transport` replaces the network (tests: MockTransport, ASGI sandbox)."""
-    every = {op.name: op for op in operations}
-    enabled = select_operations(every.values(), settings.toolsets, settings.read_only)
-    by_name = {op.name: op for op in enabled}
-    tools = [op.tool for op in enabled]
+    """A server for these settings. `transport` replaces the network (tests: MockTransport, ASGI sandbox).
+
+    Tools are listed from the generated tool index; an operation's module is imported when one of its tools is
+    first called. Passing `operations` serves exactly those instead (no index).
+    """
+    if operations is None:
+        cards = load_cards()
+        resolve_card = resolve
+    else:
+        given = {op.name: op for op in operations}
+        cards = tuple(card_for(op, op.params.__module__) for op in given.values())
+
+        def resolve_card(card: ToolCard) -> Operation:
+            return given[card.name]
+
+    every = {card.name: card for card in cards}
+    enabled = [c for c in cards if c.toolset in settings.toolsets and (c.read_only or not settings.read_only)]
+    by_name = {card.name: card for card in enabled}
+    tools = [card.tool for card in enabled]
+    resolved: dict[str, Operation] = {}
+
+    def operation(card: ToolCard) -> Operation:
+        op = resolved.get(card.name)
+        if op is None:
+            op = resolved[card.name] = resolve_card(card)
+        return op
 
     @asynccontextmanager
     async def lifespan(_: Server[AppState]) -> AsyncIterator[AppState]:
@@ -96,8 +117,8 @@ def build_server(
 
     async def call_tool(ctx: ServerRequestContext[AppState], params: CallToolRequestParams) -> CallToolResult:
         client = ctx.lifespan_context.client
-        op = by_name.get(params.name)
-        if op is None:
+        card = by_name.get(params.name)
+        if card is None:
             known = every.get(params.name)
             if known is not None and settings.read_only and not known.read_only and known.toolset in settings.toolsets:
                 info = client.request_info(known.method, client.template_url(known))
@@ -110,6 +131,7 @@ def build_server(
                     "(set KEITARO_TOOLSETS)",
                 )
             raise MCPError(code=INVALID_PARAMS, message=f"Unknown tool: {params.name}")
+        op = operation(card)
         info = client.request_info(op.method, client.template_url(op))
         if settings.config_problem:
             return envelope_result(error_envelope(info, op.resource, op.operation, "config", settings.config_problem))

@@ -1,49 +1,56 @@
 """Every operation the server can expose, in tools/list order (stable: the spec asks for a deterministic order).
 
 The everyday tools come first (reports, clicks, conversions, campaigns, flows, offers), then the admin surface.
+The modules are imported on first use of `OPERATIONS` (or one by one by the server, through the tool index), so a
+server that lists tools does not pay for every params model at start-up.
 """
 
 from __future__ import annotations
 
-from keitaro_mcp.operations import (
-    affiliate_networks,
-    bot_list,
-    campaigns,
-    clicks,
-    conversions,
-    domains,
-    flows,
-    groups,
-    integrations,
-    labels,
-    landing_pages,
-    logs,
-    offers,
-    postbacks,
-    reports,
-    traffic_sources,
-    users,
-)
-from keitaro_mcp.registry import Operation
+import importlib
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["OPERATIONS"]
+if TYPE_CHECKING:
+    from keitaro_mcp.registry import Operation
 
-OPERATIONS: tuple[Operation, ...] = (
-    *reports.OPERATIONS,
-    *clicks.OPERATIONS,
-    *conversions.OPERATIONS,
-    *campaigns.OPERATIONS,
-    *postbacks.OPERATIONS,
-    *flows.OPERATIONS,
-    *offers.OPERATIONS,
-    *landing_pages.OPERATIONS,
-    *affiliate_networks.OPERATIONS,
-    *traffic_sources.OPERATIONS,
-    *domains.OPERATIONS,
-    *groups.OPERATIONS,
-    *users.OPERATIONS,
-    *bot_list.OPERATIONS,
-    *labels.OPERATIONS,
-    *logs.OPERATIONS,
-    *integrations.OPERATIONS,
+__all__ = ["MODULES", "OPERATIONS", "by_module"]
+
+MODULES: tuple[str, ...] = (
+    "reports",
+    "clicks",
+    "conversions",
+    "campaigns",
+    "postbacks",
+    "flows",
+    "offers",
+    "landing_pages",
+    "affiliate_networks",
+    "traffic_sources",
+    "domains",
+    "groups",
+    "users",
+    "bot_list",
+    "labels",
+    "logs",
+    "integrations",
 )
+
+
+def by_module() -> Iterator[tuple[str, tuple[Operation, ...]]]:
+    """(module name, its operations) in tools/list order."""
+    for name in MODULES:
+        module = importlib.import_module(f"{__name__}.{name}")
+        yield module.__name__, module.OPERATIONS
+
+
+def __getattr__(name: str) -> Any:
+    if name == "OPERATIONS":
+        operations = tuple(op for _, ops in by_module() for op in ops)
+        globals()["OPERATIONS"] = operations
+        return operations
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+if TYPE_CHECKING:
+    OPERATIONS: tuple[Operation, ...]

@@ -1,0 +1,81 @@
+"""The tool index: every tool's wire definition and where its operation lives, generated from the registry.
+
+A server lists its tools from `tool_index.json` and imports an operation's module only when one of its tools is
+called, so start-up pays neither for ~130 params models nor for their schemas (benchmarks/cold_start.py).
+`python -m keitaro_mcp.docs` rewrites the file; tests/test_tool_index.py fails when it differs from what the
+registry builds, so the index can never drift from the models.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache, cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mcp.types import Tool
+
+if TYPE_CHECKING:
+    from keitaro_mcp.registry import Operation
+
+__all__ = ["INDEX_PATH", "ToolCard", "card_for", "load_cards", "render_index", "resolve"]
+
+INDEX_PATH = Path(__file__).with_name("tool_index.json")
+
+
+@dataclass(frozen=True)
+class ToolCard:
+    """What a server needs of a tool before it is called: its wire definition and its registry facts."""
+
+    name: str
+    module: str
+    toolset: str
+    read_only: bool
+    destructive: bool
+    idempotent: bool
+    method: str
+    path: str
+    api: str
+    resource: str
+    operation: str
+    definition: dict[str, Any] = field(compare=False, repr=False)
+
+    @cached_property
+    def tool(self) -> Tool:
+        return Tool.model_validate(self.definition)
+
+
+def card_for(op: Operation, module: str) -> ToolCard:
+    """The card of one operation (its definition is what tools/list sends)."""
+    return ToolCard(
+        name=op.name, module=module, toolset=op.toolset, read_only=op.read_only, destructive=op.destructive,
+        idempotent=op.idempotent, method=op.method, path=op.path, api=op.api, resource=op.resource,
+        operation=op.operation, definition=op.tool.model_dump(by_alias=True, exclude_none=True, mode="json"),
+    )  # fmt: skip
+
+
+def render_index(modules: Iterable[tuple[str, Iterable[Operation]]]) -> str:
+    """The index file's text for the registry's operations, in tools/list order."""
+    cards = [card_for(op, module) for module, ops in modules for op in ops]
+    rows = [{k: v for k, v in card.__dict__.items() if k != "tool"} for card in cards]
+    return json.dumps(rows, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+
+
+@cache
+def load_cards() -> tuple[ToolCard, ...]:
+    """Every tool's card, from the generated index (read once)."""
+    rows = json.loads(INDEX_PATH.read_text(encoding="utf-8"))
+    return tuple(ToolCard(**row) for row in rows)
+
+
+def resolve(card: ToolCard) -> Operation:
+    """The operation behind a card; imports its module on first use."""
+    module = importlib.import_module(card.module)
+    for op in module.OPERATIONS:
+        if op.name == card.name:
+            found: Operation = op
+            return found
+    raise LookupError(f"{card.name} is not in {card.module}: regenerate the tool index (python -m keitaro_mcp.docs)")

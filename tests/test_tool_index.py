@@ -1,0 +1,62 @@
+"""The generated tool index equals what the registry builds, and the server lists tools without importing them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from keitaro_mcp.operations import OPERATIONS, by_module
+from keitaro_mcp.tool_index import INDEX_PATH, load_cards, render_index
+
+
+def test_index_is_current() -> None:
+    fresh = render_index(by_module())
+    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
+        INDEX_PATH.write_text(fresh, encoding="utf-8")
+    assert INDEX_PATH.read_text(encoding="utf-8") == fresh, "stale tool index: run python -m keitaro_mcp.docs"
+
+
+def test_cards_carry_the_registry_facts_and_the_wire_definition() -> None:
+    cards = {card.name: card for card in load_cards()}
+    assert list(cards) == [op.name for op in OPERATIONS]
+    for op in OPERATIONS:
+        card = cards[op.name]
+        assert (card.toolset, card.read_only, card.destructive, card.idempotent) == (
+            op.toolset, op.read_only, op.destructive, op.idempotent,
+        )  # fmt: skip
+        assert (card.method, card.path, card.api, card.resource, card.operation) == (
+            op.method, op.path, op.api, op.resource, op.operation,
+        )  # fmt: skip
+        assert card.tool == op.tool
+
+
+def test_listing_tools_imports_no_operation_module_and_a_call_imports_one() -> None:
+    code = """
+import sys, anyio, httpx
+from mcp import Client
+from keitaro_mcp.server import build_server
+from keitaro_mcp.settings import load_settings
+
+def answer(request):
+    return httpx.Response(200, json={"id": 1})
+
+async def main():
+    settings = load_settings({"KEITARO_URL": "https://t.example", "KEITARO_API_KEY": "k"})
+    async with Client(build_server(settings, transport=httpx.MockTransport(answer))) as client:
+        tools = (await client.list_tools()).tools
+        before = sorted(m for m in sys.modules if m.startswith("keitaro_mcp.operations."))
+        result = await client.call_tool("get_campaign", {"campaign_id": 1})
+        after = sorted(m for m in sys.modules if m.startswith("keitaro_mcp.operations."))
+    print(json.dumps({"tools": len(tools), "before": before, "after": after, "ok": not result.is_error}))
+
+import json
+anyio.run(main)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    seen = json.loads(out)
+    assert seen["tools"] > 0 and seen["ok"]
+    assert seen["before"] == [], "listing tools imported operation modules"
+    assert "keitaro_mcp.operations.campaigns" in seen["after"]
+    assert "keitaro_mcp.operations.landing_pages" not in seen["after"]
