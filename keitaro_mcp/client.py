@@ -38,6 +38,7 @@ BACKOFF_CAP = 4.0
 MAX_RETRY_AFTER = 10.0
 """A longer Retry-After is reported to the model rather than waited out inside one tool call."""
 MAX_ERROR_TEXT = 2000
+MAX_CONNECTIONS = 4
 UNCONFIGURED_BASE_URL = "http://unconfigured.invalid/admin_api/v1"
 MAYBE_APPLIED = "This write is not safe to repeat and may have been applied: check the tracker before calling again."
 TRUNCATED_JSON = (
@@ -137,7 +138,10 @@ class KeitaroClient:
                 timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
                 follow_redirects=False,
                 transport=transport,
-                limits=httpx.Limits(max_connections=8, max_keepalive_connections=8),
+                # At most 4 requests in flight to one tracker: Keitaro is self-hosted and its PHP workers also serve
+                # the clicks (reference §2.4). A larger pool bought no throughput in benchmarks/load_bench.py
+                # (32 connections: lower, as httpcore's pool bookkeeping grows with every connection).
+                limits=httpx.Limits(max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS),
             )
         return self._http
 
