@@ -114,6 +114,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return serve_http(settings, host=args.host, port=args.port)
         except SettingsError as exc:
             return _fail(str(exc))
+        except KeyboardInterrupt:  # uvicorn shut down cleanly, then re-raised the signal
+            return 0
     _warn_config(settings)
     from keitaro_mcp.server import build_server
 
