@@ -14,6 +14,7 @@ from mcp.shared.tool_name_validation import validate_tool_name
 from keitaro_mcp.operations import OPERATIONS
 from keitaro_mcp.registry import TRACKER_PLACEHOLDERS, Operation, select_operations
 from keitaro_mcp.toolsets import ALL_TOOLSETS, DEFAULT_TOOLSETS
+from tests.sandbox.contract import SPEC_PATH
 
 SNAPSHOTS = Path(__file__).parent / "snapshots" / "tools"
 UPDATE = os.environ.get("UPDATE_SNAPSHOTS") == "1"
@@ -135,7 +136,7 @@ def test_no_stale_snapshots() -> None:
     assert not stale, f"snapshots of removed tools: {sorted(stale)}"
 
 
-SPEC = Path(__file__).parent.parent.parent / "shared" / "keitaro-admin-api" / "openapi.json"
+SPEC = SPEC_PATH
 # Reference §3.3: paths unreliable clients call that Keitaro does not have. None may become a tool.
 NOT_IN_KEITARO = {
     ("GET", "/report"), ("GET", "/clicks"), ("GET", "/clicks/{}"), ("GET", "/conversions"), ("GET", "/conversions/{}"),

@@ -1,6 +1,6 @@
 """Validate sandbox exchanges against the official OpenAPI document (2022-08 copy).
 
-The document is read from ``/work/shared/keitaro-admin-api/openapi.json`` (or ``$KEITARO_OPENAPI``)
+The document is read from ``../shared/keitaro-admin-api/openapi.json`` beside the checkout (or ``$KEITARO_OPENAPI``)
 and never copied into the repository. Where the reference shows the 2022 document is out of
 date or wrong, the spec is patched in memory; every patch is listed in :func:`apply_deltas` with
 the reason. Usage::
@@ -29,7 +29,17 @@ from openapi_core.testing import MockRequest, MockResponse
 from keitaro_mcp.sandbox import recording
 from keitaro_mcp.sandbox.recording import Exchange
 
-SPEC_PATH = Path(os.environ.get("KEITARO_OPENAPI", "/work/shared/keitaro-admin-api/openapi.json"))
+
+def _spec_path() -> Path:
+    """Keitaro's OpenAPI document: $KEITARO_OPENAPI, else ../shared beside the checkout (as CI lays it out)."""
+    if os.environ.get("KEITARO_OPENAPI"):
+        return Path(os.environ["KEITARO_OPENAPI"])
+    relative = Path("keitaro-admin-api") / "openapi.json"
+    beside = Path(__file__).resolve().parents[3] / "shared" / relative
+    return beside if beside.exists() else Path("/work/shared") / relative
+
+
+SPEC_PATH = _spec_path()
 API_PREFIX = "/admin_api/v1"
 HOST = "http://sandbox.test"
 
