@@ -47,9 +47,21 @@ async def _write(ctx: CallContext, campaign_id: int, postbacks: list[dict[str, A
     )  # fmt: skip
 
 
-def _missing(envelope: Envelope, ctx: CallContext, campaign_id: int, postback_id: int) -> Envelope:
-    message = f"Campaign {campaign_id} has no postback {postback_id}"
-    return error_envelope(envelope["request"], ctx.op.resource, ctx.op.operation, "not_found", message)
+Located = tuple[Envelope, list[dict[str, Any]], dict[str, Any]]
+
+
+async def _locate(ctx: CallContext, campaign_id: int, postback_id: int) -> Envelope | Located:
+    """Read the campaign and find one postback: (the read, all postbacks, that one), or the envelope to return
+    (the read failed, or the campaign has no such postback: not_found)."""
+    envelope = await _read(ctx, campaign_id)
+    if not envelope["success"]:
+        return envelope
+    items = _postbacks(envelope["data"])
+    found = _find(items, postback_id)
+    if found is None:
+        message = f"Campaign {campaign_id} has no postback {postback_id}"
+        return error_envelope(envelope["request"], ctx.op.resource, ctx.op.operation, "not_found", message)
+    return envelope, items, found
 
 
 class ListCampaignPostbacks(Params):
@@ -71,12 +83,10 @@ class GetCampaignPostback(Params):
 
 async def _get(ctx: CallContext, args: GetCampaignPostback) -> Envelope:
     """GET /campaigns/{id}, the entry of its postbacks array."""
-    envelope = await _read(ctx, args.campaign_id)
-    if not envelope["success"]:
-        return envelope
-    found = _find(_postbacks(envelope["data"]), args.postback_id)
-    if found is None:
-        return _missing(envelope, ctx, args.campaign_id, args.postback_id)
+    located = await _locate(ctx, args.campaign_id, args.postback_id)
+    if not isinstance(located, tuple):
+        return located
+    envelope, _, found = located
     envelope["data"] = found
     return envelope
 
@@ -122,13 +132,10 @@ class UpdateCampaignPostback(Params):
 
 async def _update(ctx: CallContext, args: UpdateCampaignPostback) -> Envelope:
     """GET /campaigns/{id}, PUT /campaigns/{id} with the postbacks array, one entry changed."""
-    envelope = await _read(ctx, args.campaign_id)
-    if not envelope["success"]:
-        return envelope
-    items = _postbacks(envelope["data"])
-    found = _find(items, args.postback_id)
-    if found is None:
-        return _missing(envelope, ctx, args.campaign_id, args.postback_id)
+    located = await _locate(ctx, args.campaign_id, args.postback_id)
+    if not isinstance(located, tuple):
+        return located
+    _, items, found = located
     changes = args.model_dump(mode="json", exclude_none=True, include={"url", "method", "statuses"})
     changed = {**found, **changes}
     envelope = await _write(ctx, args.campaign_id, [changed if p is found else p for p in items])
@@ -147,13 +154,10 @@ class DeleteCampaignPostback(Params):
 
 async def _delete(ctx: CallContext, args: DeleteCampaignPostback) -> Envelope:
     """GET /campaigns/{id}, PUT /campaigns/{id} with the postbacks array minus one."""
-    envelope = await _read(ctx, args.campaign_id)
-    if not envelope["success"]:
-        return envelope
-    items = _postbacks(envelope["data"])
-    found = _find(items, args.postback_id)
-    if found is None:
-        return _missing(envelope, ctx, args.campaign_id, args.postback_id)
+    located = await _locate(ctx, args.campaign_id, args.postback_id)
+    if not isinstance(located, tuple):
+        return located
+    _, items, found = located
     envelope = await _write(ctx, args.campaign_id, [p for p in items if p is not found])
     if not envelope["success"]:
         return envelope
