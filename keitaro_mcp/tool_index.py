@@ -61,7 +61,8 @@ def render_index(modules: Iterable[tuple[str, Iterable[Operation]]]) -> str:
     """The index file's text for the registry's operations, in tools/list order."""
     cards = [card_for(op, module) for module, ops in modules for op in ops]
     rows = [{k: v for k, v in card.__dict__.items() if k != "tool"} for card in cards]
-    return json.dumps(rows, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    # Key order kept as built (not sorted): a tool's id argument stays first in its schema, as the model reads it.
+    return json.dumps(rows, ensure_ascii=False, indent=1) + "\n"
 
 
 @cache
