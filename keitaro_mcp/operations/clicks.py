@@ -174,7 +174,7 @@ async def find_rows(
 
 
 class ListClicks(LogArgs):
-    """One row per click, newest first."""
+    """Click log, newest first; 100 rows unless a period or limit is given."""
 
     campaign_id: PositiveId | None = None
     flow_id: PositiveId | None = None
@@ -230,7 +230,7 @@ async def _list_clicks(ctx: CallContext, args: ListClicks) -> Envelope:
 
 
 class UpdateClick(Params):
-    """Conversion via postback; cost needs a sub_id_N/external_id unique in its minute."""
+    """Change a click's conversion (tracker postback) or cost (needs a sub_id_N/external_id unique in its minute)."""
 
     sub_id: Text
     status: ConversionStatus | None = None
