@@ -874,6 +874,10 @@ def _next_page(
     return {**body, "offset": done}
 
 
+GC_EVERY_PAGES = 4
+"""A full collection costs tens of milliseconds on a large heap; every 4th page keeps memory flat at a few more MB."""
+
+
 async def _export(
     ctx: CallContext, args: _ExportTarget, stem: str, api_path: str, body: dict[str, Any], columns: list[str],
     numeric: set[str], page: int, key: str | None = None,
@@ -890,6 +894,7 @@ async def _export(
 
     envelope = await _log_query(ctx, api_path, first)
     total: int | None = None
+    pages = 0
     try:
         while envelope["success"]:
             answer = _answer(envelope)
@@ -910,7 +915,9 @@ async def _export(
             # httpx keeps each response in a reference cycle (response <-> stream) with its multi-MB body; only the
             # cyclic collector frees it, so collect once per page to keep memory flat over millions of rows.
             del answer, rows
-            gc.collect()
+            pages += 1
+            if pages % GC_EVERY_PAGES == 0:
+                gc.collect()
     finally:
         writer.close()
     if not envelope["success"]:
