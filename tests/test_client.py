@@ -219,3 +219,14 @@ async def test_config_problem_sends_nothing() -> None:
     envelope, calls = await run(lambda r: httpx.Response(200), KEITARO_API_KEY="")
     assert envelope["error"]["kind"] == "config" and "KEITARO_API_KEY" in envelope["error"]["message"]
     assert not calls.requests
+
+
+@pytest.mark.parametrize("secret", ["plain-key-123", 'quote"and\\slash-key', "ключ-секрет-42"])
+def test_redactor_masks_keys_and_values_at_any_depth(secret: str) -> None:
+    """The fast path (one JSON dump) and the walk it falls back to for secrets JSON would escape agree."""
+    from keitaro_mcp.envelope import Redactor
+
+    redact = Redactor((secret,))
+    value = {"a": [f"x {secret} y", {secret: 1}], "b": 2, "clean": "nothing here"}
+    assert redact(value) == {"a": ["x *** y", {"***": 1}], "b": 2, "clean": "nothing here"}
+    assert redact({"clean": "nothing here"}) == {"clean": "nothing here"}

@@ -21,7 +21,6 @@ __all__ = [
     "Int32",
     "LandingId",
     "Limit",
-    "NoParams",
     "OfferId",
     "Offset",
     "Params",
@@ -42,10 +41,6 @@ class Params(BaseModel):
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
         super().__pydantic_init_subclass__(**kwargs)
         apply_attribute_docstrings(cls)
-
-
-class NoParams(Params):
-    """Takes no arguments."""
 
 
 INT32_MAX = 2_147_483_647
