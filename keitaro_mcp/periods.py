@@ -41,10 +41,12 @@ __all__ = [
     "PERIOD_HELP",
     "ParsedPeriod",
     "PeriodArgs",
+    "comparison_spans",
     "field_error",
     "parse_period",
     "period_dates",
     "preset_dates",
+    "previous_span",
     "resolve_range",
     "tracker_now",
     "zone_for",
@@ -303,3 +305,35 @@ def period_dates(period: str, tz: str, now: datetime | None = None) -> tuple[dat
         return today - timedelta(days=parsed.days - 1), today
     assert parsed.name is not None
     return preset_dates(parsed.name, today)
+
+
+Span = tuple[date, date]
+"""Inclusive local dates (first day, last day)."""
+
+
+def previous_span(period: str | None, start: date, end: date) -> Span:
+    """The span a period is compared with: the same length just before; weeks and months shift by one week or month
+    (this_month 1-4 -> last month 1-4, last_month -> the month before it)."""
+    if period in ("this_week", "first_day_of_this_week", "last_week"):
+        return start - timedelta(days=7), end - timedelta(days=7)
+    if period in ("this_month", "first_day_of_this_month"):
+        return _months_back(start, 1), _months_back(end, 1)
+    if period == "last_month":
+        prev_end = start - timedelta(days=1)
+        return prev_end.replace(day=1), prev_end
+    length = (end - start).days + 1
+    return start - timedelta(days=length), start - timedelta(days=1)
+
+
+def comparison_spans(period: str | None, against: str, tz: str, now: datetime | None = None) -> tuple[Span, Span]:
+    """(this span, the span it is compared with) as explicit dates, so the two ranges sent are exact and comparable.
+    `period` defaults to today; `against` is `previous` or a period. all_time has no dates: ValueError."""
+    span = period_dates(period or "today", tz, now)
+    if span is None:
+        raise ValueError("all_time cannot be compared; choose a bounded period")
+    if against == "previous":
+        return span, previous_span(period, *span)
+    other = period_dates(against, tz, now)
+    if other is None:
+        raise ValueError("all_time cannot be compared; choose a bounded period")
+    return span, other

@@ -18,6 +18,9 @@ __all__ = ["MODULES", "OPERATIONS", "by_module"]
 
 MODULES: tuple[str, ...] = (
     "reports",
+    "period_comparison",
+    "conversion_debugging",
+    "exports",
     "clicks",
     "conversions",
     "campaigns",

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from mcp import Client
 
-from keitaro_mcp.operations import reports
+from keitaro_mcp.operations import exports
 from keitaro_mcp.server import build_server
 from tests.conftest import TEST_POSTBACK_KEY, Kt, RecordingTransport, make_settings
 from tests.reports.conftest import Truth
@@ -29,7 +29,7 @@ async def ek(wire: RecordingTransport, tmp_path: Path) -> AsyncIterator[Kt]:
 async def test_export_clicks_pages_through_every_click(
     ek: Kt, truth: Truth, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(reports, "CLICK_PAGE", 1_000)
+    monkeypatch.setattr(exports, "CLICK_PAGE", 1_000)
     seen: list[tuple[float, float | None]] = []
 
     async def on_progress(progress: float, total: float | None, message: str | None) -> None:

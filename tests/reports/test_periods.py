@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
-from keitaro_mcp.periods import PeriodArgs, period_dates, resolve_range
+from keitaro_mcp.periods import PeriodArgs, comparison_spans, period_dates, previous_span, resolve_range
 from tests.conftest import make_settings
 
 # Sunday 1 March 2026, 02:30 UTC: still Saturday 28 February in New York.
@@ -75,6 +75,38 @@ def test_period_dates_resolve_presets_on_our_clock() -> None:
     assert period_dates("1_month_ago", "UTC", NOW) == (datetime(2026, 2, 1).date(), datetime(2026, 3, 1).date())
     assert period_dates("first_day_of_this_year", "UTC", NOW)[0].isoformat() == "2026-01-01"  # type: ignore[index]
     assert period_dates("all_time", "UTC", NOW) is None
+
+
+def d(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+@pytest.mark.parametrize(
+    ("period", "start", "end", "before"),
+    [
+        # Same length just before.
+        ("last_7_days", "2026-02-23", "2026-03-01", ("2026-02-16", "2026-02-22")),
+        (None, "2026-03-01", "2026-03-01", ("2026-02-28", "2026-02-28")),
+        # Weeks shift by a week, months by a calendar month (day clamped to the shorter month).
+        ("this_week", "2026-02-23", "2026-03-01", ("2026-02-16", "2026-02-22")),
+        ("this_month", "2026-03-01", "2026-03-31", ("2026-02-01", "2026-02-28")),
+        ("this_month", "2024-03-01", "2024-03-30", ("2024-02-01", "2024-02-29")),
+        ("last_month", "2026-02-01", "2026-02-28", ("2026-01-01", "2026-01-31")),
+        ("first_day_of_this_month", "2026-01-01", "2026-01-15", ("2025-12-01", "2025-12-15")),
+    ],
+)
+def test_previous_span(period: str | None, start: str, end: str, before: tuple[str, str]) -> None:
+    assert previous_span(period, d(start), d(end)) == (d(before[0]), d(before[1]))
+
+
+def test_comparison_spans() -> None:
+    assert comparison_spans("last_week", "previous", "UTC", NOW) == (
+        (d("2026-02-16"), d("2026-02-22")), (d("2026-02-09"), d("2026-02-15")),
+    )  # fmt: skip
+    assert comparison_spans(None, "2025-03-01", "UTC", NOW) == ((d("2026-03-01"),) * 2, (d("2025-03-01"),) * 2)
+    for period, against in (("all_time", "previous"), ("today", "all_time")):
+        with pytest.raises(ValueError, match="all_time"):
+            comparison_spans(period, against, "UTC", NOW)
 
 
 @pytest.mark.parametrize(
