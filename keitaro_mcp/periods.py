@@ -41,8 +41,10 @@ __all__ = [
     "PERIOD_HELP",
     "ParsedPeriod",
     "PeriodArgs",
+    "check_timezone",
     "comparison_spans",
     "field_error",
+    "normalize_datetime",
     "parse_period",
     "period_dates",
     "preset_dates",
@@ -84,6 +86,15 @@ def field_error(field: str, kind: str, message: str, given: Any = None) -> Valid
     return ValidationError.from_exception_data("arguments", [details])
 
 
+def check_timezone(value: str) -> str:
+    """The IANA name, stripped; ValueError naming what is allowed when the zone is unknown."""
+    try:
+        ZoneInfo(value.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown timezone {value!r}; use an IANA name such as UTC, Europe/Berlin") from None
+    return value.strip()
+
+
 def _parse_datetime(value: str) -> datetime:
     """Naive local datetime of `YYYY-MM-DD[ HH:MM[:SS]]`; ValueError when malformed."""
     m = _DATETIME.match(value.strip())
@@ -97,8 +108,8 @@ def _parse_datetime(value: str) -> datetime:
         raise ValueError(f"{value!r} is not a calendar date/time") from None
 
 
-def _normalize(value: str) -> str:
-    """`2026-01-07T10:00` -> `2026-01-07 10:00`; dates stay dates."""
+def normalize_datetime(value: str) -> str:
+    """`2026-01-07T10:00` -> `2026-01-07 10:00`; dates stay dates; ValueError when not a calendar date/time."""
     text = value.strip()
     parsed = _parse_datetime(text)
     if len(text) == 10:
@@ -130,12 +141,12 @@ def parse_period(text: str) -> ParsedPeriod:
         return ParsedPeriod(days=days)
     if ".." in value:
         first, _, second = value.partition("..")
-        start, end = _normalize(first), _normalize(second)
+        start, end = normalize_datetime(first), normalize_datetime(second)
         if _parse_datetime(start) > _parse_datetime(end):
             raise ValueError(f"from {start} is after to {end}")
         return ParsedPeriod(start=start, end=end)
     if _DATETIME.match(value):
-        day = _normalize(value)
+        day = normalize_datetime(value)
         if len(day) != 10:
             raise ValueError("a single day is YYYY-MM-DD; for hours use FROM..TO")
         return ParsedPeriod(start=day, end=day)
@@ -176,7 +187,7 @@ class PeriodArgs(BaseModel):
                 raise field_error("to" if end is None else "from", "range", "give both from and to, or neither")
             for name, value in (("from", start), ("to", end)):
                 try:
-                    _normalize(str(value))
+                    normalize_datetime(str(value))
                 except ValueError as exc:
                     raise field_error(name, "date", str(exc), value) from None
             if _parse_datetime(str(start)) > _parse_datetime(str(end)):
@@ -211,12 +222,9 @@ class PeriodArgs(BaseModel):
         if value is None:
             return None
         try:
-            ZoneInfo(value.strip())
-        except (ZoneInfoNotFoundError, ValueError):
-            raise PydanticCustomError(
-                "timezone", "unknown timezone {tz}; use an IANA name such as UTC, Europe/Berlin", {"tz": repr(value)}
-            ) from None
-        return value.strip()
+            return check_timezone(value)
+        except ValueError as exc:
+            raise PydanticCustomError("timezone", "{problem}", {"problem": str(exc)}) from None
 
     def has_period(self) -> bool:
         return self.period is not None

@@ -1,19 +1,29 @@
-"""Shared pieces of every params model: the base class and field types that name their discovery tool."""
+"""Shared pieces of every params model: the base class, and the field types operations have in common.
+
+One concept, one type, one wire form: a currency is an upper-case ISO code wherever it is sent; a date-time of
+Keitaro's cost and clean endpoints is `YYYY-MM-DD[ HH:MM[:SS]]`; a sort is `column` or `-column`; an id is a
+positive 32-bit integer. Format checks live in validators rather than schema keywords: they cost no tokens in
+tools/list, and the error names the field and the expected form.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from keitaro_mcp.attribute_docs import apply_attribute_docstrings
+from keitaro_mcp.periods import check_timezone, normalize_datetime
 
 __all__ = [
     "INT32_MAX",
     "AffiliateNetworkId",
     "CampaignId",
     "CostModel",
+    "CountryCode",
     "Currency",
+    "DateTimeMinute",
     "DomainId",
     "EntityState",
     "FlowId",
@@ -24,8 +34,15 @@ __all__ = [
     "OfferId",
     "Offset",
     "Params",
+    "PositiveId",
+    "Sort",
+    "Text",
+    "Timezone",
     "TrafficSourceId",
     "UserId",
+    "format_check",
+    "id_field",
+    "sort_body",
 ]
 
 
@@ -57,25 +74,65 @@ def _fits_int32(value: int) -> int:
 Int32 = AfterValidator(_fits_int32)
 
 
-def _id(finder: str | None = None) -> object:
+def id_field(finder: str | None = None) -> object:
+    """An id's constraints: positive (32-bit through `Int32`); `finder` names the tool that lists them when it cannot
+    be guessed from the field name."""
     # `x_id` comes from `list_xs`: the server's instructions say so once, instead of ~100 field descriptions
     # saying it again. Only ids whose list tool cannot be guessed from their name carry a hint.
     return Field(ge=1, description=f"From {finder}." if finder else None)
 
 
-CampaignId = Annotated[int, _id(), Int32]
-FlowId = Annotated[int, _id("list_campaign_flows"), Int32]
-OfferId = Annotated[int, _id(), Int32]
-LandingId = Annotated[int, _id(), Int32]
-AffiliateNetworkId = Annotated[int, _id(), Int32]
-TrafficSourceId = Annotated[int, _id(), Int32]
-DomainId = Annotated[int, _id(), Int32]
-GroupId = Annotated[int, _id(), Int32]
-UserId = Annotated[int, _id(), Int32]
+PositiveId = Annotated[int, id_field(), Int32]
+"""Any Keitaro id: positive and 32-bit."""
+CampaignId = PositiveId
+FlowId = Annotated[int, id_field("list_campaign_flows"), Int32]
+OfferId = PositiveId
+LandingId = PositiveId
+AffiliateNetworkId = PositiveId
+TrafficSourceId = PositiveId
+DomainId = PositiveId
+GroupId = PositiveId
+UserId = PositiveId
 
 Offset = Annotated[int, Field(ge=0)]
 Limit = Annotated[int, Field(ge=1, le=10_000)]
 
 EntityState = Literal["active", "disabled"]
 CostModel = Literal["CPC", "CPUC", "CPM"]
-Currency = Annotated[str, Field(pattern=r"^[A-Za-z]{3}$", description="e.g. USD.")]
+
+
+def format_check(regex: str, what: str) -> AfterValidator:
+    """A format check that costs no schema tokens (the field name says what is expected; the error says more)."""
+    compiled = re.compile(regex)
+
+    def check(value: str) -> str:
+        if not compiled.match(value):
+            raise ValueError(f"expected {what}")
+        return value
+
+    return AfterValidator(check)
+
+
+def _not_empty(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_not_empty)]
+Currency = Annotated[
+    str, format_check(r"^[A-Za-z]{3}$", "a 3-letter currency code, e.g. USD"), AfterValidator(str.upper)
+]
+"""ISO 4217 code, sent upper-case whatever case it was given in (Keitaro converts it to the tracker's currency)."""
+CountryCode = Annotated[str, format_check(r"^[A-Za-z]{2}$", "a 2-letter country code"), AfterValidator(str.upper)]
+DateTimeMinute = Annotated[str, AfterValidator(normalize_datetime)]
+"""`YYYY-MM-DD[ HH:MM[:SS]]` (a `T` separator is accepted), a real calendar date: Keitaro's cost and clean dates."""
+Timezone = Annotated[str, AfterValidator(check_timezone)]
+"""An IANA name (Europe/Berlin); checked here so a typo never reaches the tracker."""
+Sort = Annotated[str, format_check(r"^-?[a-z][a-z0-9_]*$", "a column name, or -name for descending")]
+"""`column` ascending, `-column` descending; sent as Keitaro's `[{name, order}]` by `sort_body`."""
+
+
+def sort_body(sort: str) -> list[dict[str, str]]:
+    """`-name` -> Keitaro's `[{"name": name, "order": "DESC"}]`."""
+    return [{"name": sort.lstrip("-"), "order": "DESC" if sort.startswith("-") else "ASC"}]

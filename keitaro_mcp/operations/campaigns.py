@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import string
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -12,11 +12,14 @@ from keitaro_mcp.operations._common import (
     CampaignId,
     CostModel,
     Currency,
+    DateTimeMinute,
     DomainId,
     GroupId,
     Limit,
     Offset,
     Params,
+    PositiveId,
+    Timezone,
     TrafficSourceId,
 )
 from keitaro_mcp.operations._entity import operation_factory
@@ -28,7 +31,6 @@ RotationType = Literal["position", "weight"]
 BindVisitors = Literal["", "s", "sl", "slo"]
 UniquenessMethod = Literal["ip", "ip_ua"]
 ConversionStatus = Literal["lead", "sale", "rejected", "rebill"]
-CostDateTime = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?$")]
 
 
 class ParameterSpec(Params):
@@ -43,7 +45,7 @@ class ParameterSpec(Params):
 class S2SPostback(Params):
     """Sent to the traffic source on a conversion."""
 
-    id: int | None = Field(default=None, ge=1)
+    id: PositiveId | None = None
     """Set by Keitaro."""
     url: str = Field(min_length=1)
     """With macros, e.g. {subid}, {status}."""
@@ -192,13 +194,13 @@ class UpdateCampaignCosts(Params):
     """Spreads the cost over the period's matching clicks, overwriting earlier costs; slow (bulk: update_costs)."""
 
     campaign_id: CampaignId
-    start_date: CostDateTime
+    start_date: DateTimeMinute
     """YYYY-MM-DD[ HH:MM]"""
-    end_date: CostDateTime
+    end_date: DateTimeMinute
     cost: float = Field(ge=0)
     """Total for the period."""
     currency: Currency
-    timezone: str = "UTC"
+    timezone: Timezone = "UTC"
     """IANA, of the dates."""
     only_campaign_uniques: bool | None = None
     filters: CostFilters | None = None

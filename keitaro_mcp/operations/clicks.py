@@ -14,7 +14,22 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from keitaro_mcp.envelope import Envelope, error_envelope
-from keitaro_mcp.operations._common import Params
+from keitaro_mcp.operations._common import (
+    CampaignId,
+    CountryCode,
+    Currency,
+    DateTimeMinute,
+    FlowId,
+    LandingId,
+    Limit,
+    OfferId,
+    Offset,
+    Params,
+    Sort,
+    Text,
+    Timezone,
+    sort_body,
+)
 from keitaro_mcp.operations._entity import operation_factory
 from keitaro_mcp.operations.campaigns import ConversionStatus
 from keitaro_mcp.periods import PeriodArgs, resolve_range
@@ -27,13 +42,8 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_LIMIT",
     "OPERATIONS",
-    "Code3",
-    "CountryCode",
     "LogArgs",
-    "PositiveId",
-    "Sort",
     "SubIds",
-    "Text",
     "equals_filters",
     "find_rows",
     "flag_filter",
@@ -47,18 +57,6 @@ ALL_TIME = {"interval": "all_time", "timezone": "UTC"}
 _SUB_ID_KEY = re.compile(r"^sub_id_([1-9]|[12][0-9]|30)$")
 
 
-def _pattern(regex: str, what: str) -> AfterValidator:
-    """Format checks that cost no schema tokens (the field name says what is expected)."""
-    compiled = re.compile(regex)
-
-    def check(value: str) -> str:
-        if not compiled.match(value):
-            raise ValueError(f"expected {what}")
-        return value
-
-    return AfterValidator(check)
-
-
 def _sub_id_keys(value: dict[str, str]) -> dict[str, str]:
     bad = [key for key in value if not _SUB_ID_KEY.match(key)]
     if bad:
@@ -66,19 +64,7 @@ def _sub_id_keys(value: dict[str, str]) -> dict[str, str]:
     return value
 
 
-def _not_empty(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must not be empty")
-    return value
-
-
-PositiveId = Annotated[int, Field(ge=1)]
-Text = Annotated[str, AfterValidator(_not_empty)]
 SubIds = Annotated[dict[str, str], AfterValidator(_sub_id_keys)]
-CountryCode = Annotated[str, _pattern(r"^[A-Za-z]{2}$", "a 2-letter country code"), AfterValidator(str.upper)]
-Code3 = Annotated[str, _pattern(r"^[A-Za-z]{3}$", "a 3-letter currency code"), AfterValidator(str.upper)]
-DateTimeMinute = Annotated[str, _pattern(r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?$", "YYYY-MM-DD HH:MM")]
-Sort = Annotated[str, _pattern(r"^-?[a-z][a-z0-9_]*$", "a column name, - prefix for descending")]
 
 CLICK_COLUMNS = (
     "sub_id", "datetime", "campaign", "campaign_id", "stream_id", "offer_id", "landing_id", "country_code", "ip",
@@ -106,17 +92,13 @@ def equals_filters(pairs: dict[str, Any]) -> list[dict[str, Any]]:
     return [report_filter(name, "EQUALS", value) for name, value in pairs.items() if value is not None]
 
 
-def sort_body(sort: str) -> list[dict[str, str]]:
-    return [{"name": sort.lstrip("-"), "order": "DESC" if sort.startswith("-") else "ASC"}]
-
-
 class LogArgs(Params, PeriodArgs):
     """Shared arguments of the click and conversion logs (period, paging, columns)."""
 
     columns: list[str] | None = None
     """Default: a compact set."""
-    limit: int | None = Field(default=None, ge=1, le=10_000)
-    offset: int | None = Field(default=None, ge=0)
+    limit: Limit | None = None
+    offset: Offset | None = None
 
 
 async def query_log(
@@ -176,10 +158,10 @@ async def find_rows(
 class ListClicks(LogArgs):
     """Click log, newest first; 100 rows unless a period or limit is given."""
 
-    campaign_id: PositiveId | None = None
-    flow_id: PositiveId | None = None
-    landing_id: PositiveId | None = None
-    offer_id: PositiveId | None = None
+    campaign_id: CampaignId | None = None
+    flow_id: FlowId | None = None
+    landing_id: LandingId | None = None
+    offer_id: OfferId | None = None
     country_code: CountryCode | None = None
     ip: str | None = None
     sub_id: str | None = None
@@ -237,7 +219,7 @@ class UpdateClick(Params):
     payout: float | None = Field(default=None, ge=0)
     tid: str | None = None
     cost: float | None = Field(default=None, ge=0)
-    currency: Code3 | None = None
+    currency: Currency | None = None
 
     @model_validator(mode="after")
     def _something_to_change(self) -> UpdateClick:
@@ -335,7 +317,7 @@ async def _update_click(ctx: CallContext, args: UpdateClick) -> Envelope:
 
 class CostEntry(Params):
     start_date: DateTimeMinute
-    """YYYY-MM-DD HH:MM"""
+    """YYYY-MM-DD[ HH:MM]"""
     end_date: DateTimeMinute
     cost: float = Field(ge=0)
     """Spread over the matching clicks."""
@@ -346,10 +328,10 @@ class CostEntry(Params):
 class UpdateCosts(Params):
     """Bulk-set click costs; overwrites earlier costs, applied asynchronously."""
 
-    campaign_ids: list[PositiveId] = Field(min_length=1)
+    campaign_ids: list[CampaignId] = Field(min_length=1)
     costs: list[CostEntry] = Field(min_length=1)
-    timezone: str = "UTC"
-    currency: Code3
+    timezone: Timezone = "UTC"
+    currency: Currency
     """Currency of the costs; Keitaro converts it."""
     only_campaign_uniques: bool | None = None
 
@@ -373,10 +355,10 @@ class CleanStats(Params):
     """Permanently delete clicks and conversions in a period (all campaigns unless one is given)."""
 
     start_date: DateTimeMinute
-    """YYYY-MM-DD HH:MM"""
+    """YYYY-MM-DD[ HH:MM]"""
     end_date: DateTimeMinute
-    campaign_id: PositiveId | None = None
-    timezone: str | None = None
+    campaign_id: CampaignId | None = None
+    timezone: Timezone | None = None
     confirm: Literal[True] = Field(exclude=True)
 
 

@@ -15,17 +15,12 @@ import anyio
 from pydantic import Field
 
 from keitaro_mcp.envelope import Envelope, error_envelope
-from keitaro_mcp.operations._common import Params
+from keitaro_mcp.operations._common import CampaignId, CountryCode, Currency, Params, Sort, Text
 from keitaro_mcp.operations._entity import operation_factory
 from keitaro_mcp.operations.campaigns import ConversionStatus
 from keitaro_mcp.operations.clicks import (
     ALL_TIME,
-    Code3,
-    CountryCode,
     LogArgs,
-    PositiveId,
-    Sort,
-    Text,
     equals_filters,
     find_rows,
     query_log,
@@ -56,7 +51,7 @@ class ListConversions(LogArgs):
     status: ConversionStatus | None = None
     sub_id: str | None = None
     tid: str | None = None
-    campaign_id: PositiveId | None = None
+    campaign_id: CampaignId | None = None
     country_code: CountryCode | None = None
     sort: Sort | None = None
     """Default -postback_datetime."""
@@ -124,7 +119,7 @@ class _PostbackFields(Params):
     sub_id: Text
     status: ConversionStatus | None = None
     payout: float | None = Field(default=None, ge=0)
-    currency: Code3 | None = None
+    currency: Currency | None = None
     tid: str | None = None
     """A new tid adds a conversion."""
 
@@ -164,7 +159,7 @@ class UpdateConversion(Params):
     sub_id: Text
     status: ConversionStatus
     payout: float | None = Field(default=None, ge=0)
-    currency: Code3 | None = None
+    currency: Currency | None = None
     tid: str | None = None
     """Which one, if several."""
 

@@ -7,13 +7,13 @@ from urllib.parse import unquote, urlsplit
 
 from pydantic import AfterValidator, Field
 
-from keitaro_mcp.operations._common import CampaignId, Params
+from keitaro_mcp.operations._common import CampaignId, Int32, Params, id_field
 from keitaro_mcp.operations._entity import operation_factory
 from keitaro_mcp.registry import RequestParts, Shaped
 
 __all__ = ["OPERATIONS"]
 
-IntegrationId = Annotated[int, Field(ge=1, description="From list_facebook_integrations.")]
+IntegrationId = Annotated[int, id_field("list_facebook_integrations"), Int32]
 
 
 def _unwrap(data: Any, args: Any) -> Shaped:

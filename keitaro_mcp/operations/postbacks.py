@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import Field
 
 from keitaro_mcp.envelope import Envelope, error_envelope
-from keitaro_mcp.operations._common import CampaignId, Params
+from keitaro_mcp.operations._common import CampaignId, Params, PositiveId
 from keitaro_mcp.operations._entity import operation_factory
 from keitaro_mcp.operations.campaigns import ConversionStatus, S2SPostback
 from keitaro_mcp.registry import Shaped
@@ -21,8 +21,6 @@ if TYPE_CHECKING:
     from keitaro_mcp.client import CallContext
 
 __all__ = ["OPERATIONS"]
-
-PostbackId = Field(ge=1)
 
 
 def _postbacks(campaign: Any) -> list[dict[str, Any]]:
@@ -78,7 +76,7 @@ class GetCampaignPostback(Params):
     """One S2S postback of a campaign."""
 
     campaign_id: CampaignId
-    postback_id: int = PostbackId
+    postback_id: PositiveId
 
 
 async def _get(ctx: CallContext, args: GetCampaignPostback) -> Envelope:
@@ -124,7 +122,7 @@ class UpdateCampaignPostback(Params):
     """Only the fields given change; other postbacks are kept."""
 
     campaign_id: CampaignId
-    postback_id: int = PostbackId
+    postback_id: PositiveId
     url: str | None = Field(default=None, min_length=1)
     method: Literal["GET", "POST"] | None = None
     statuses: list[ConversionStatus] | None = Field(default=None, min_length=1)
@@ -149,7 +147,7 @@ class DeleteCampaignPostback(Params):
     """The other postbacks are kept."""
 
     campaign_id: CampaignId
-    postback_id: int = PostbackId
+    postback_id: PositiveId
 
 
 async def _delete(ctx: CallContext, args: DeleteCampaignPostback) -> Envelope:

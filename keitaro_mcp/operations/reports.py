@@ -8,7 +8,6 @@ conversion debugging and exports build on these pieces in their own modules.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
@@ -16,7 +15,7 @@ from pydantic_core import PydanticCustomError
 
 from keitaro_mcp.compact import compact_rows, to_number
 from keitaro_mcp.envelope import Envelope, error_envelope
-from keitaro_mcp.operations._common import Params
+from keitaro_mcp.operations._common import Limit, Offset, Params, Sort, sort_body
 from keitaro_mcp.periods import KEITARO_INTERVALS, PeriodArgs, field_error, resolve_range, zone_for
 from keitaro_mcp.registry import Operation
 from keitaro_mcp.report_catalog import (
@@ -62,8 +61,6 @@ TIME_DIMENSIONS = ("day", "hour", "day_hour", "datetime", "week", "month", "year
 MEASURES_URI = "keitaro://catalog/measures"
 DIMENSIONS_URI = "keitaro://catalog/dimensions"
 OPERATORS_URI = "keitaro://catalog/operators"
-
-SORT = re.compile(r"^-?[a-z][a-z0-9_]*$")
 
 
 # -- arguments ------------------------------------------------------------------------------------------------
@@ -165,10 +162,10 @@ _BODY_KEYS = frozenset(
 class BuildReport(ReportArgs):
     """Keitaro report (dimensions x measures over a period): compact rows plus totals."""
 
-    sort: str | None = None
+    sort: Sort | None = None
     """Column, -column for descending; default time, else -first measure."""
-    limit: int | None = Field(default=None, ge=1, le=10_000)
-    offset: int | None = Field(default=None, ge=0)
+    limit: Limit | None = None
+    offset: Offset | None = None
     body: dict[str, Any] | None = None
     """Raw /report/build JSON (n8n); replaces other fields."""
 
@@ -183,8 +180,6 @@ class BuildReport(ReportArgs):
             _check_body(self.body, has_period=self.has_period())
         if self.sort is not None:
             name = self.sort.lstrip("-")
-            if not SORT.match(self.sort):
-                raise field_error("sort", "sort", "a column name, or -name for descending", self.sort)
             if name not in self.dimensions and name not in self.measures:
                 raise field_error("sort", "sort", f"sort by {name!r}: not among the requested dimensions or measures")
         return self
@@ -320,11 +315,7 @@ async def _build_report(ctx: CallContext, args: BuildReport) -> Envelope:
         return problem
     range_ = resolve_range(args, ctx.settings)
     body = report_body(args, range_)
-    sort = (
-        [{"name": args.sort.lstrip("-"), "order": "DESC" if args.sort.startswith("-") else "ASC"}]
-        if args.sort
-        else default_sort(args.dimensions, args.measures)
-    )
+    sort = sort_body(args.sort) if args.sort else default_sort(args.dimensions, args.measures)
     if sort:
         body["sort"] = sort
     body["limit"] = args.limit or DEFAULT_LIMIT
