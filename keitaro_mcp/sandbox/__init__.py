@@ -8,6 +8,41 @@ Usage in-process::
         r = await client.get("/admin_api/v1/campaigns", headers={"Api-Key": DEMO_API_KEY})
 
 Seeding is lazy (first request, or ``connection()``), so creating the app is instant.
+
+Layout:
+
+- ``resources/<family>.py``: one module per resource family of the Admin API (campaigns, flows, offers,
+  landing pages, affiliate networks, traffic sources, domains, groups, users, bot list, integrations,
+  logs, labels, reports, clicks, conversions), each with its handlers and its ``ROUTES`` table.
+  ``resources/_common.py`` holds the shared helpers (coercion, field tables, required checks, Keitaro's
+  error answers); ``_archivable.py`` the create/update/archive/restore/clone the simple entities share;
+  ``_files.py`` the local files of offers and landing pages.
+- ``reports``: the report engine behind ``/report/build``, the click and conversion logs and cost writes.
+- ``seed``: the deterministic demo data.
+- ``pipeline.py``: count → faults → auth → handler → record, for every request (``app.py`` puts it in
+  front of the route tables); ``control.py``: the ``/_sandbox`` control path; ``postback.py``: the
+  tracker's postback endpoint.
+- ``state.py``: what a handler works with (:class:`~keitaro_mcp.sandbox.state.Tracker`: the store, the
+  seeded random generator, the clock, the report engine, archive-aware lookups); ``store.py``: SQLite;
+  ``models.py``: entity defaults.
+
+Adding a route (e.g. one more read-only operation) takes a handler and a route entry in the family's
+module, nothing else::
+
+    def list_deleted(t: Tracker, c: Call) -> list[JsonDict]:
+        return [campaign_view(t, d) for d in t.deleted("campaigns")]
+
+    ROUTES = [..., Route("GET", "/campaigns/deleted", list_deleted)]
+
+A handler gets ``c.id()`` (the numeric ``{id}``), ``c.params`` (other ``{name}`` segments), ``c.query``
+and ``c.body`` (parsed JSON, ``None`` when empty); it returns a JSON value (200) or a ``Reply`` (another
+status or content type) and raises ``invalid(field, message)``, ``bad_request(message)`` or
+``not_found(table, id)`` for Keitaro's error answers (all importable from ``resources._common``).
+``t.get_live(table, id)`` reads an entity and answers 404 when it is missing or archived. Handlers run
+one at a time under the store lock. Routes match in table order, first match wins; ``{id}`` matches
+digits only. A new family is a new module with a ``ROUTES`` table, listed in ``resources.ROUTE_TABLES``.
+``tests/sandbox/test_contract.py`` checks one request per Admin API operation against Keitaro's OpenAPI
+document.
 """
 
 from __future__ import annotations
@@ -22,10 +57,11 @@ from typing import Any
 
 from starlette.applications import Starlette
 
-from keitaro_mcp.sandbox.entities import Entities
+from keitaro_mcp.sandbox.app import create_asgi_app
 from keitaro_mcp.sandbox.faults import Faults
 from keitaro_mcp.sandbox.postback import Postbacks
-from keitaro_mcp.sandbox.reports import Reports, cost_request
+from keitaro_mcp.sandbox.reports import Reports
+from keitaro_mcp.sandbox.state import Tracker
 from keitaro_mcp.sandbox.store import Store
 
 DEMO_API_KEY = "sandbox-demo-key"
@@ -46,8 +82,6 @@ class Sandbox:
         api_key: str = DEMO_API_KEY,
         postback_key: str = DEMO_POSTBACK_KEY,
     ) -> None:
-        from keitaro_mcp.sandbox.app import create_asgi_app
-
         if clicks < 0:
             raise ValueError("clicks must be >= 0")
         self.seed = seed
@@ -69,8 +103,8 @@ class Sandbox:
         self._counts_lock = threading.Lock()
         self._seed_lock = threading.Lock()
         self._seeded = not self.store.fresh
-        self.entities = Entities(self.store, self.rng, self.clock)
         self.reports = Reports(self.store, self.clock)
+        self.tracker = Tracker(self.store, self.rng, self.clock, self.reports)
         self.postbacks = Postbacks(self.store, self.clock)
         self.app: Starlette = create_asgi_app(self)
 
@@ -112,13 +146,6 @@ class Sandbox:
     def reset_counts(self) -> None:
         with self._counts_lock:
             self._counts.clear()
-
-    def update_costs(self, body: Any, campaign_id: int | None) -> dict[str, bool]:
-        if campaign_id is not None:
-            self.entities.get_live("campaigns", campaign_id)
-        ids, entries, defaults, uniques = cost_request(body, campaign_id)
-        self.reports.update_costs(ids, entries, defaults, uniques)
-        return {"success": True}
 
     def info(self) -> dict[str, Any]:
         return {"seed": self.seed, "clicks": self.clicks, "now": self.now.isoformat(), "db": self.db_path}

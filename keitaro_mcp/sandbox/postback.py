@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import parse_qsl, quote, urlencode
 
 from keitaro_mcp.sandbox.reports import CURRENCY_TO_USD
 from keitaro_mcp.sandbox.store import SUB_ID_COUNT, Store
@@ -24,6 +24,22 @@ from keitaro_mcp.sandbox.store import SUB_ID_COUNT, Store
 STATUSES = ("lead", "sale", "rejected", "rebill")
 ALLOWED = {("lead", "sale"), ("lead", "rejected"), ("sale", "rejected"), ("rebill", "rejected")}
 PLACEHOLDERS = ("subid", "external_id", "ad_campaign_id", "creative_id", "keyword", "ip", "source")
+
+
+def postback_params(query: dict[str, str], raw_body: bytes, content_type: str) -> dict[str, str]:
+    """A postback's parameters: the query string, plus a JSON object or a form body on POST."""
+    params = dict(query)
+    if raw_body:
+        if "json" in content_type:
+            try:
+                data = json.loads(raw_body)
+                if isinstance(data, dict):
+                    params.update({str(k): str(v) for k, v in data.items()})
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                pass
+        else:
+            params.update(parse_qsl(raw_body.decode("utf-8", "replace"), keep_blank_values=True))
+    return params
 
 
 def _split(value: str | None) -> list[str]:
