@@ -21,9 +21,11 @@ Every failed call becomes an envelope whose `error.kind` is one of `ErrorKind`:
 
 from __future__ import annotations
 
+import email.utils
+import time
 from typing import Any, Literal
 
-__all__ = ["HINTS", "ErrorKind", "classify_status", "is_cloudflare"]
+__all__ = ["HINTS", "RETRYABLE_STATUSES", "ErrorKind", "classify_status", "is_cloudflare", "retry_after"]
 
 ErrorKind = Literal[
     "config",
@@ -62,6 +64,19 @@ HINTS: dict[str, str] = {
 }
 
 RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
+
+
+def retry_after(raw: str | None) -> float | None:
+    """Seconds a `Retry-After` header asks to wait (delta-seconds or an HTTP date), or None without one."""
+    if raw is None:
+        return None
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(raw) if raw.strip() else None
+        if parsed is None:
+            return None
+        return max(0.0, parsed.timestamp() - time.time())
 
 
 def is_cloudflare(status: int, headers: dict[str, str], text: str, data: Any) -> bool:

@@ -3,7 +3,7 @@
 `GET {tracker_root}/{postback_key}/postback?subid=...&status=...&payout=...` is what affiliate networks call. Keitaro
 has no Admin API endpoint that creates or changes a conversion, so the conversion tools (and update_click's status
 change) send this postback and then look the result up in `/conversions/log`. The postback key authenticates (it is
-KEITARO_POSTBACK_KEY); the shared client's redactor masks it in `request.url` like every other secret.
+the tracker's postback key, KEITARO_POSTBACK_KEY); the redactor masks it in `request.url` like every other secret.
 """
 
 from __future__ import annotations
@@ -12,10 +12,9 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 from keitaro_mcp.envelope import Envelope, error_envelope
-from keitaro_mcp.settings import ADMIN_API_PATH
 
 if TYPE_CHECKING:
-    from keitaro_mcp.client import CallContext
+    from keitaro_mcp.context import CallContext
 
 __all__ = ["MISSING_KEY", "postback_params", "postback_url", "send_postback", "tracker_root"]
 
@@ -26,8 +25,8 @@ MISSING_KEY = (
 
 
 def tracker_root(ctx: CallContext) -> str:
-    """The tracker's base URL without /admin_api/v1 (the sandbox's too, which Settings.tracker_root leaves out)."""
-    return ctx.settings.tracker_root or ctx.client.base_url.removesuffix(ADMIN_API_PATH)
+    """The call's tracker's URL without /admin_api/v1."""
+    return ctx.tracker.root
 
 
 def postback_params(
@@ -50,16 +49,16 @@ def postback_params(
 
 
 def postback_url(ctx: CallContext, params: dict[str, str]) -> str:
-    key = quote(ctx.settings.postback_key, safe="")
+    key = quote(ctx.tracker.postback_key, safe="")
     return f"{tracker_root(ctx)}/{key}/postback?{urlencode(params)}"
 
 
 async def send_postback(ctx: CallContext, params: dict[str, str], *, resource: str, operation: str) -> Envelope:
     """Send one postback; on success `data` is the tracker's short text answer. No key: a `config` envelope."""
-    if not ctx.settings.postback_key:
+    if not ctx.tracker.postback_key:
         url = f"{tracker_root(ctx)}/<postback_key>/postback?{urlencode(params)}"
-        return error_envelope(ctx.client.request_info("GET", url), resource, operation, "config", MISSING_KEY)
-    envelope = await ctx.client.request(
+        return error_envelope(ctx.request_info("GET", url), resource, operation, "config", MISSING_KEY)
+    envelope = await ctx.request(
         "GET",
         "",
         resource=resource,

@@ -2,7 +2,7 @@
 
 An `Operation` says everything about a tool: its name, the n8n node's resource/operation ids that go into the
 envelope, the HTTP method and path template, the pydantic params model (schema, validation and docs in one),
-its toolset and explicit read-only / destructive / idempotent flags. The generic executor in `client.py` turns
+its toolset and explicit read-only / destructive / idempotent flags. The generic executor (executor.py) turns
 any entry into a request; an entry only brings code of its own (`handler`) when the tool composes several calls.
 """
 
@@ -22,7 +22,7 @@ from keitaro_mcp.schema import input_schema
 from keitaro_mcp.toolsets import ALL_TOOLSETS
 
 if TYPE_CHECKING:
-    from keitaro_mcp.client import CallContext
+    from keitaro_mcp.context import CallContext
     from keitaro_mcp.envelope import Envelope
 
 __all__ = ["TRACKER_PLACEHOLDERS", "HttpMethod", "Operation", "RequestParts", "Shaped", "select_operations"]
@@ -76,6 +76,8 @@ class Operation:
     """`tracker`: the request goes to the tracker itself (`/{postback_key}/postback`), not to /admin_api/v1."""
     query: frozenset[str] = frozenset()
     """Fields sent in the query string even on POST/PUT (Keitaro's file editor and integrations do this)."""
+    expect: Literal["json", "bytes"] = "json"
+    """`bytes`: a successful answer's data is the raw body (a zip download), for `shape` to describe."""
     build: Builder | None = None
     """Custom request mapping (query/body) instead of the default field split."""
     shape: Shaper | None = None

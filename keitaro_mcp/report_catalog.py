@@ -3,7 +3,7 @@
 The static catalogue is the reference's (§5.2–§5.4: the spec's lists plus names seen on real trackers, `sub_id_1..30`).
 Names are checked before anything is sent, so a typo comes back as `invalid_arguments` that names the closest valid
 names instead of a tracker error. When the tracker offers its own catalogue (`GET /report/definition`, not in the
-spec, shape unknown) it is read once per client and a name it does not list is refused too; a tracker without one
+spec, shape unknown) it is read once per tracker and a name it does not list is refused too; a tracker without one
 (it answers the unknown path with its HTML panel) falls back to the static catalogue silently.
 """
 
@@ -19,7 +19,9 @@ from typing import TYPE_CHECKING, Any, Literal
 from keitaro_mcp.periods import KEITARO_INTERVALS, OUR_PERIODS
 
 if TYPE_CHECKING:
-    from keitaro_mcp.client import KeitaroClient
+    from keitaro_mcp.context import CallContext
+    from keitaro_mcp.tracker import Tracker
+    from keitaro_mcp.transport import Transport
 
 __all__ = [
     "CONVERSION_DIMENSIONS",
@@ -315,16 +317,18 @@ def parse_definition(data: Any) -> Catalog | None:
     return Catalog(frozenset(dims), frozenset(measures))
 
 
-_CACHE: weakref.WeakKeyDictionary[KeitaroClient, Catalog | None] = weakref.WeakKeyDictionary()
+_CACHE: weakref.WeakKeyDictionary[Transport, dict[Tracker, Catalog | None]] = weakref.WeakKeyDictionary()
+"""Per server (its transport), per tracker as the caller reaches it (a key's rights may hide the catalogue)."""
 
 
-async def runtime_catalog(client: KeitaroClient) -> Catalog | None:
-    """The tracker's own catalogue, read once per client (per server); None when it has none."""
-    if client in _CACHE:
-        return _CACHE[client]
-    envelope = await client.request("GET", "/report/definition", resource="stats", operation="definition", retry=True)
+async def runtime_catalog(ctx: CallContext) -> Catalog | None:
+    """The call's tracker's own catalogue, read once per server and tracker; None when it has none."""
+    known = _CACHE.setdefault(ctx.transport, {})
+    if ctx.tracker in known:
+        return known[ctx.tracker]
+    envelope = await ctx.request("GET", "/report/definition", resource="stats", operation="definition", retry=True)
     catalog = parse_definition(envelope["data"]) if envelope["success"] else None
     # Only a definite answer is cached: a timeout or a 5xx may pass, a 200 HTML page (no catalogue) will not.
     if envelope["success"] or envelope.get("error", {}).get("kind") in ("not_json", "not_found", "forbidden"):
-        _CACHE[client] = catalog
+        known[ctx.tracker] = catalog
     return catalog

@@ -34,12 +34,15 @@ from mcp.types import (
 from pydantic import ValidationError
 
 from keitaro_mcp import __version__, prompts, resources
-from keitaro_mcp.client import KeitaroClient
-from keitaro_mcp.envelope import Envelope, error_envelope, to_json
+from keitaro_mcp.context import OperationFacts, request_info, template_url
+from keitaro_mcp.envelope import Envelope, RequestInfo, error_envelope, to_json
+from keitaro_mcp.executor import Executor
 from keitaro_mcp.limits import oversized
 from keitaro_mcp.registry import Operation
 from keitaro_mcp.settings import Settings
 from keitaro_mcp.tool_index import ToolCard, card_for, load_cards, resolve
+from keitaro_mcp.tracker import Tracker
+from keitaro_mcp.transport import Transport
 from keitaro_mcp.validation import describe_validation_error
 
 __all__ = ["AppState", "build_server", "envelope_result"]
@@ -57,9 +60,9 @@ INSTRUCTIONS = (
 
 @dataclass
 class AppState:
-    """What the lifespan holds for the life of the server: the one shared Keitaro client."""
+    """What the lifespan holds for the life of the server: the executor and its transport (the connection pools)."""
 
-    client: KeitaroClient
+    executor: Executor
 
 
 def envelope_result(envelope: Envelope) -> CallToolResult:
@@ -104,25 +107,34 @@ def build_server(
             op = resolved[card.name] = resolve_card(card)
         return op
 
+    # The one tracker the environment configures; every call names the tracker it goes to.
+    tracker = Tracker.from_settings(settings)
+
     @asynccontextmanager
     async def lifespan(_: Server[AppState]) -> AsyncIterator[AppState]:
-        client = KeitaroClient(settings, transport)
+        executor = Executor(settings, Transport.from_settings(settings, transport))
         try:
-            yield AppState(client=client)
+            yield AppState(executor=executor)
         finally:
-            await client.aclose()
+            await executor.aclose()
 
     async def list_tools(ctx: ServerRequestContext[AppState], params: PaginatedRequestParams | None) -> ListToolsResult:
         return ListToolsResult(tools=tools)
 
     async def call_tool(ctx: ServerRequestContext[AppState], params: CallToolRequestParams) -> CallToolResult:
-        client = ctx.lifespan_context.client
+        executor = ctx.lifespan_context.executor
+        redact = executor.redactor_for(tracker)
         card = by_name.get(params.name)
+
+        def not_sent(op: OperationFacts) -> RequestInfo:
+            """The envelope's request for a call refused before sending: the operation's URL, unfilled."""
+            return request_info(op.method, template_url(tracker, op), redact)
+
         if card is None:
             known = every.get(params.name)
             if known is not None and settings.read_only and not known.read_only and known.toolset in settings.toolsets:
-                info = client.request_info(known.method, client.template_url(known))
                 message = f"{known.name} writes to the tracker and the server is read-only (KEITARO_READ_ONLY=true)"
+                info = not_sent(known)
                 return envelope_result(error_envelope(info, known.resource, known.operation, "read_only", message))
             if known is not None:
                 raise MCPError(
@@ -132,24 +144,23 @@ def build_server(
                 )
             raise MCPError(code=INVALID_PARAMS, message=f"Unknown tool: {params.name}")
         op = operation(card)
-        info = client.request_info(op.method, client.template_url(op))
-        if settings.config_problem:
-            return envelope_result(error_envelope(info, op.resource, op.operation, "config", settings.config_problem))
+        if tracker.problem:
+            return envelope_result(error_envelope(not_sent(op), op.resource, op.operation, "config", tracker.problem))
         arguments: dict[str, Any] = dict(params.arguments or {})
         if too_big := oversized(arguments):
             field, problem = too_big
             message = f"Invalid arguments for {op.name}: {field}: {problem}"
-            envelope = error_envelope(info, op.resource, op.operation, "invalid_arguments", message)
+            envelope = error_envelope(not_sent(op), op.resource, op.operation, "invalid_arguments", message)
             envelope["error"]["responseData"] = [{"field": field, "problem": problem}]
-            return envelope_result(client.redact(envelope))
+            return envelope_result(redact(envelope))
         try:
             args = op.params.model_validate(arguments)
         except ValidationError as exc:
             message, fields = describe_validation_error(op, exc)
-            envelope = error_envelope(info, op.resource, op.operation, "invalid_arguments", message)
+            envelope = error_envelope(not_sent(op), op.resource, op.operation, "invalid_arguments", message)
             envelope["error"]["responseData"] = fields
-            return envelope_result(client.redact(envelope))
-        envelope = await client.call(op, args, progress=ctx.session.report_progress)
+            return envelope_result(redact(envelope))
+        envelope = await executor.call(op, args, tracker=tracker, progress=ctx.session.report_progress)
         return envelope_result(envelope)
 
     # Resources (the report catalogues, the enabled tools) and prompts: small, static, exact.

@@ -78,13 +78,6 @@ class Settings:
     def is_sandbox(self) -> bool:
         return self.base_url == SANDBOX_URL
 
-    @property
-    def tracker_root(self) -> str | None:
-        """The tracker's base URL without `/admin_api/v1` (where `/{postback_key}/postback` lives)."""
-        if self.base_url is None or self.is_sandbox:
-            return None
-        return self.base_url.removesuffix(ADMIN_API_PATH)
-
     def secrets(self) -> tuple[str, ...]:
         """Every secret value that must never be shown (used by redaction)."""
         return tuple(s for s in (self.api_key, self.postback_key, self.mcp_token) if s)

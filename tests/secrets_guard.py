@@ -6,7 +6,7 @@ the suite runs, the plugin looks at:
 
 * every tool result an MCP `Client` returns, and the text of anything `call_tool` raises (every client: in-memory,
   stdio, HTTP);
-* every envelope `KeitaroClient.call` returns (`.request` results are intermediate: `call` redacts them);
+* every envelope `Executor.call` returns (a composed tool's intermediate envelopes are not: `call` redacts them);
 * every log record (formatted, with its traceback) that reaches the root logger; `keitaro_mcp` logs at DEBUG;
 * captured stdout/stderr/log sections of every test report, the failure text of failing tests, what a test reads
   with `capsys`/`capfd`, and the text of every exception `pytest.raises` catches;
@@ -147,7 +147,7 @@ def _wrap_envelope(label: str) -> Any:
         @functools.wraps(original)
         async def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
             envelope = await original(self, *args, **kwargs)
-            check(envelope, f"envelope from KeitaroClient.{label}")
+            check(envelope, f"envelope from Executor.{label}")
             return envelope
 
         return wrapper
@@ -201,10 +201,10 @@ def pytest_configure(config: pytest.Config) -> None:
     from _pytest.capture import CaptureFixture
     from mcp.client.client import Client
 
-    from keitaro_mcp.client import KeitaroClient
+    from keitaro_mcp.executor import Executor
 
     _patch(Client, "call_tool", _wrap_call_tool)
-    _patch(KeitaroClient, "call", _wrap_envelope("call"))
+    _patch(Executor, "call", _wrap_envelope("call"))
     _patch(subprocess.Popen, "__init__", _wrap_popen)
     _patch(CaptureFixture, "readouterr", _wrap_readouterr)
     if hasattr(ExceptionInfo, "fill_unfilled"):

@@ -1,4 +1,5 @@
-"""The shared client at the HTTP boundary: masking, status kinds, non-JSON answers, retries, timeouts."""
+"""The request path at the HTTP boundary (transport, classification, executor): masking, status kinds, non-JSON
+answers, retries, timeouts."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from keitaro_mcp.client import KeitaroClient
 from keitaro_mcp.envelope import Envelope
+from keitaro_mcp.executor import Executor
 from keitaro_mcp.operations.campaigns import OPERATIONS as CAMPAIGNS
 from keitaro_mcp.registry import Operation
+from keitaro_mcp.tracker import Tracker
+from keitaro_mcp.transport import Transport
 from tests.conftest import TEST_API_KEY, make_settings
 
 pytestmark = pytest.mark.anyio
@@ -36,14 +39,17 @@ class Calls:
 
 async def run(handler: Handler, tool: str = "get_campaign", args: dict[str, object] | None = None, **env: str):
     calls = Calls(handler)
-    client = KeitaroClient(make_settings(**env), httpx.MockTransport(calls), sleep=calls.sleep)
+    settings = make_settings(**env)
+    executor = Executor(settings, Transport.from_settings(settings, httpx.MockTransport(calls), sleep=calls.sleep))
     op: Operation = OPS[tool]
     try:
-        envelope: Envelope = await client.call(
-            op, op.params.model_validate({"campaign_id": 7} if args is None else args)
+        envelope: Envelope = await executor.call(
+            op,
+            op.params.model_validate({"campaign_id": 7} if args is None else args),
+            tracker=Tracker.from_settings(settings),
         )
     finally:
-        await client.aclose()
+        await executor.aclose()
     return envelope, calls
 
 
@@ -230,3 +236,63 @@ def test_redactor_masks_keys_and_values_at_any_depth(secret: str) -> None:
     value = {"a": [f"x {secret} y", {secret: 1}], "b": 2, "clean": "nothing here"}
     assert redact(value) == {"a": ["x *** y", {"***": 1}], "b": 2, "clean": "nothing here"}
     assert redact({"clean": "nothing here"}) == {"clean": "nothing here"}
+
+
+async def test_each_call_goes_to_its_own_tracker_with_its_own_key() -> None:
+    """One pool per tracker base URL; the key travels per request, so one pool serves several keys."""
+    seen: list[httpx.Request] = []
+
+    def echo(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"id": 7, "echo": request.headers["Api-Key"]})
+
+    settings = make_settings()
+    transport = Transport.from_settings(settings, httpx.MockTransport(echo))
+    executor = Executor(settings, transport)
+    default = Tracker.from_settings(settings)
+    other_key = Tracker(base_url=default.base_url, api_key="second-user-key-8e1d")
+    other_tracker = Tracker(base_url="http://tracker-b.test/admin_api/v1", api_key="tracker-b-key-40aa")
+    op = OPS["get_campaign"]
+    args = op.params.model_validate({"campaign_id": 7})
+    try:
+        envelopes = [await executor.call(op, args, tracker=t) for t in (default, other_key, other_tracker)]
+    finally:
+        await executor.aclose()
+    assert [r.headers["Api-Key"] for r in seen] == [TEST_API_KEY, "second-user-key-8e1d", "tracker-b-key-40aa"]
+    assert [r.url.host for r in seen] == ["tracker.test", "tracker.test", "tracker-b.test"]
+    assert [e["request"]["url"] for e in envelopes] == [
+        "http://tracker.test/admin_api/v1/campaigns/7",
+        "http://tracker.test/admin_api/v1/campaigns/7",
+        "http://tracker-b.test/admin_api/v1/campaigns/7",
+    ]
+    # Every key the tracker echoed is masked, including those the process settings never named.
+    assert [e["data"]["echo"] for e in envelopes] == ["***", "***", "***"]
+    assert transport.pools == {}  # closed
+
+
+async def test_pools_hold_no_key_and_are_shared_per_base_url() -> None:
+    settings = make_settings()
+    transport = Transport.from_settings(settings, httpx.MockTransport(lambda r: httpx.Response(200)))
+    a = Tracker(base_url="http://tracker.test/admin_api/v1", api_key="key-one-12345")
+    b = Tracker(base_url="http://tracker.test/admin_api/v1", api_key="key-two-67890")
+    c = Tracker(base_url="http://other.test/admin_api/v1", api_key="key-one-12345")
+    try:
+        assert transport.pool(a) is transport.pool(b) and transport.pool(a) is not transport.pool(c)
+        assert all("api-key" not in {k.lower() for k in http.headers} for http in transport.pools.values())
+    finally:
+        await transport.aclose()
+
+
+def test_the_tracker_from_settings_is_todays_single_tracker() -> None:
+    settings = make_settings(KEITARO_POSTBACK_KEY="pb-key-for-tracker", KEITARO_TIMEZONE="Europe/Berlin")
+    tracker = Tracker.from_settings(settings)
+    assert tracker.base_url == settings.base_url == "http://tracker.test/admin_api/v1"
+    assert (tracker.api_key, tracker.postback_key, tracker.timezone) == (
+        settings.api_key,
+        settings.postback_key,
+        settings.timezone,
+    )
+    assert tracker.root == "http://tracker.test" and tracker.problem is None
+    assert TEST_API_KEY not in repr(tracker) and "pb-key-for-tracker" not in repr(tracker)
+    broken = Tracker.from_settings(make_settings(KEITARO_API_KEY=""))
+    assert broken.problem is not None and "KEITARO_API_KEY" in broken.problem

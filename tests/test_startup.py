@@ -8,8 +8,9 @@ import sys
 import httpx
 import pytest
 
-from keitaro_mcp.client import KeitaroClient
 from keitaro_mcp.operations import OPERATIONS
+from keitaro_mcp.tracker import Tracker
+from keitaro_mcp.transport import Transport
 from tests.conftest import make_settings
 
 pytestmark = pytest.mark.anyio
@@ -22,20 +23,18 @@ async def test_the_http_client_is_made_on_first_use() -> None:
         sent.append(request)
         return httpx.Response(200, json={"id": 1})
 
-    client = KeitaroClient(make_settings(), httpx.MockTransport(answer))
-    assert client._http is None  # no TLS context, no connection pool yet
-    envelope = await client.request("GET", "/campaigns/1", resource="campaign", operation="get", retry=True)
-    assert envelope["success"] and envelope["data"] == {"id": 1}
-    assert client.http is client.http  # one shared client from then on
-    assert sent[0].headers["Api-Key"] == make_settings().api_key
+    settings = make_settings()
+    transport = Transport.from_settings(settings, httpx.MockTransport(answer))
+    tracker = Tracker.from_settings(settings)
+    assert transport.pools == {}  # no TLS context, no connection pool yet
+    response = await transport.send(tracker, "GET", "/campaigns/1", retry=True)
+    assert isinstance(response, httpx.Response) and response.json() == {"id": 1}
+    assert transport.pool(tracker) is transport.pool(tracker)  # one client per tracker from then on
+    assert list(transport.pools) == [tracker.base_url]
+    assert sent[0].headers["Api-Key"] == settings.api_key
     assert str(sent[0].url) == "http://tracker.test/admin_api/v1/campaigns/1"
-    await client.aclose()
-
-
-async def test_an_unused_client_closes() -> None:
-    client = KeitaroClient(make_settings())
-    await client.aclose()
-    assert client._http is None
+    await transport.aclose()
+    assert transport.pools == {}
 
 
 def test_models_are_built_on_first_use() -> None:

@@ -10,10 +10,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, create_model
 
-from keitaro_mcp.client import CallContext, default_parts
-from keitaro_mcp.envelope import Envelope
 from keitaro_mcp.operations._common import Params
-from keitaro_mcp.registry import Handler, HttpMethod, Operation, RequestParts
+from keitaro_mcp.registry import HttpMethod, Operation, RequestParts, Shaped, Shaper
 
 __all__ = [
     "INLINE_DOWNLOAD_LIMIT",
@@ -21,7 +19,7 @@ __all__ = [
     "FilePath",
     "OperationFactory",
     "ZipBase64",
-    "download_handler",
+    "download_shape",
     "editor_operations",
     "operation_factory",
     "write_body",
@@ -115,28 +113,20 @@ class _EditorParams(Params):
     model_config = Params.model_config | {"use_attribute_docstrings": False}
 
 
-def download_handler(reader: str) -> Handler:
-    """GET an entity's zip; the model gets its size and sha256, and the bytes only when they are small."""
+def download_shape(reader: str) -> Shaper:
+    """A downloaded zip as its size and sha256, and the bytes only when they are small."""
 
-    async def download(ctx: CallContext, args: Any) -> Envelope:
-        path, parts = default_parts(ctx.op, args)
-        envelope = await ctx.client.request(
-            ctx.op.method, path, resource=ctx.op.resource, operation=ctx.op.operation,
-            query=parts.query, retry=ctx.op.read_only, expect="bytes",
-        )  # fmt: skip
-        content = envelope["data"]
-        if envelope["success"] and isinstance(content, bytes):
-            data: dict[str, Any] = {"size": len(content), "sha256": hashlib.sha256(content).hexdigest()}
-            if content[:2] == b"PK":
-                data["content_type"] = "application/zip"
-            if len(content) <= INLINE_DOWNLOAD_LIMIT:
-                data["content_base64"] = base64.b64encode(content).decode("ascii")
-            else:
-                data["note"] = f"Over {INLINE_DOWNLOAD_LIMIT // 1024} KB, not inlined: read single files with {reader}."
-            envelope["data"] = data
-        return envelope
+    def shape(content: Any, args: Any) -> Shaped:
+        data: dict[str, Any] = {"size": len(content), "sha256": hashlib.sha256(content).hexdigest()}
+        if content[:2] == b"PK":
+            data["content_type"] = "application/zip"
+        if len(content) <= INLINE_DOWNLOAD_LIMIT:
+            data["content_base64"] = base64.b64encode(content).decode("ascii")
+        else:
+            data["note"] = f"Over {INLINE_DOWNLOAD_LIMIT // 1024} KB, not inlined: read single files with {reader}."
+        return Shaped(data)
 
-    return download
+    return shape
 
 
 def editor_operations(
@@ -185,5 +175,5 @@ def editor_operations(
              f"Delete a file of a local {label}.", destructive=True, idempotent=True, fields={"path": FilePath}),
         tool(f"download_{noun}", "download", "GET", "download", f"Download {label}",
              f"A local {label}'s zip: size, sha256, base64 when at most {INLINE_DOWNLOAD_LIMIT // 1024} KB.",
-             read_only=True, handler=download_handler(f"get_{noun}_file")),
+             read_only=True, expect="bytes", shape=download_shape(f"get_{noun}_file")),
     )  # fmt: skip

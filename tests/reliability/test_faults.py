@@ -16,11 +16,12 @@ from typing import Any
 import pytest
 from mcp import Client
 
-from keitaro_mcp.client import BACKOFF_CAP, MAYBE_APPLIED, TRUNCATED_JSON
+from keitaro_mcp.classify import MAYBE_APPLIED, TRUNCATED_JSON
 from keitaro_mcp.errors import HINTS
 from keitaro_mcp.sandbox import Sandbox
 from keitaro_mcp.server import build_server
 from keitaro_mcp.settings import Settings
+from keitaro_mcp.transport import BACKOFF_CAP
 from tests.conftest import TEST_API_KEY, TEST_POSTBACK_KEY, make_settings
 from tests.reliability._servers import serve_in_thread
 

@@ -1,0 +1,241 @@
+"""The call context: what one tool call knows and how it reaches its tracker.
+
+A `CallContext` carries the operation being run, the `Tracker` the call goes to (base URL, keys, timezone), the
+settings, a progress reporter, and the redactor that knows every configured secret. Composed tools read and write
+through it (`read`, `post`, `rows`, `send`) and build their error envelopes with `fail`/`invalid`, which name the
+operation's resource and operation themselves. `exchange` is the one request path every envelope comes from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, Literal, Protocol
+
+import httpx
+
+from keitaro_mcp.classify import Ok, Problem, classify_failure, classify_response
+from keitaro_mcp.envelope import MASK, Envelope, Redactor, RequestInfo, error_envelope
+from keitaro_mcp.errors import ErrorKind
+from keitaro_mcp.settings import Settings
+from keitaro_mcp.tracker import Tracker
+from keitaro_mcp.transport import Failure, Transport, flat_query
+
+__all__ = [
+    "CallContext",
+    "OperationFacts",
+    "ProgressFn",
+    "exchange",
+    "no_progress",
+    "request_info",
+    "rows_of",
+    "template_url",
+    "url_for",
+]
+
+ProgressFn = Callable[[float, float | None, str | None], Awaitable[None]]
+Expect = Literal["json", "bytes"]
+
+
+async def no_progress(progress: float, total: float | None, message: str | None) -> None:
+    return None
+
+
+class OperationFacts(Protocol):
+    """What a call needs to know of its operation (a registry entry or a tool-index card)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def resource(self) -> str: ...
+    @property
+    def operation(self) -> str: ...
+    @property
+    def method(self) -> str: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def api(self) -> str: ...
+    @property
+    def read_only(self) -> bool: ...
+    @property
+    def idempotent(self) -> bool: ...
+
+
+def url_for(tracker: Tracker, path: str, query: dict[str, Any] | None = None) -> str:
+    """The Admin API URL of `path` with its query, as the envelope shows it."""
+    url = tracker.base_url + path
+    if not query:
+        return url
+    return str(httpx.URL(url).copy_merge_params(flat_query(query)))
+
+
+def template_url(tracker: Tracker, op: OperationFacts) -> str:
+    """The operation's URL with its placeholders unfilled (for envelopes of calls that were not sent)."""
+    return (tracker.root if op.api == "tracker" else tracker.base_url) + op.path
+
+
+def request_info(method: str, url: str | None, redact: Redactor, *, has_body: bool = False) -> RequestInfo:
+    """The envelope's `request`: the URL with secrets masked, and the headers sent with the key masked."""
+    headers = {"Api-Key": MASK, "Accept": "application/json"}
+    if has_body:
+        headers["Content-Type"] = "application/json"
+    return {"url": redact.text(url) if url else url, "method": method, "headers": headers}
+
+
+def rows_of(data: Any) -> list[dict[str, Any]]:
+    """The rows of a log or report answer (`{rows: [...]}` or a bare list); objects only."""
+    rows = data.get("rows") if isinstance(data, dict) else data
+    return [r for r in rows if isinstance(r, dict)] if isinstance(rows, list) else []
+
+
+async def exchange(
+    transport: Transport,
+    tracker: Tracker,
+    redact: Redactor,
+    method: str,
+    path: str,
+    *,
+    resource: str,
+    operation: str,
+    query: dict[str, Any] | None = None,
+    body: Any = None,
+    retry: bool,
+    expect: Expect = "json",
+    absolute_url: str | None = None,
+    debug: bool = False,
+) -> Envelope:
+    """Send one request and return its envelope: the answer as data, or the classified error (message masked).
+
+    Only the envelope's messages are masked here; the executor masks the whole result before it leaves.
+    """
+    url = absolute_url or url_for(tracker, path, query)
+    info = request_info(method, url, redact, has_body=body is not None)
+    if tracker.problem:
+        return error_envelope(info, resource, operation, "config", tracker.problem)
+    answer = await transport.send(tracker, method, path, query=query, body=body, retry=retry, absolute_url=absolute_url)
+    if isinstance(answer, Failure):
+        outcome: Ok | Problem = classify_failure(answer, transport.timeout, debug=debug)
+    else:
+        outcome = classify_response(answer, expect)
+    if isinstance(outcome, Ok):
+        return {"request": info, "resource": resource, "operation": operation, "success": True, "data": outcome.data}
+    envelope = error_envelope(
+        info, resource, operation, outcome.kind, redact.text(outcome.message), status=outcome.status,
+        status_text=outcome.status_text, response_data=outcome.response_data, hint=outcome.hint,
+    )  # fmt: skip
+    if outcome.stack is not None:
+        envelope["error"]["stack"] = redact.text(outcome.stack)
+    return envelope
+
+
+class CallContext:
+    """One tool call: its operation, its tracker, and the ways to reach the tracker."""
+
+    __slots__ = ("op", "progress", "redact", "settings", "tracker", "transport")
+
+    def __init__(
+        self,
+        *,
+        op: OperationFacts,
+        tracker: Tracker,
+        settings: Settings,
+        transport: Transport,
+        redact: Redactor,
+        progress: ProgressFn = no_progress,
+    ) -> None:
+        self.op = op
+        self.tracker = tracker
+        self.settings = settings
+        self.transport = transport
+        self.redact = redact
+        self.progress = progress
+
+    async def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: dict[str, Any] | None = None,
+        body: Any = None,
+        retry: bool,
+        expect: Expect = "json",
+        absolute_url: str | None = None,
+        operation: str | None = None,
+    ) -> Envelope:
+        """One request to this call's tracker; the envelope names this operation (or `operation`).
+
+        `absolute_url` sends to a tracker URL outside the Admin API (the postback endpoint), without the Api-Key
+        header: the postback key in its path authenticates.
+        """
+        return await exchange(
+            self.transport, self.tracker, self.redact, method, path, resource=self.op.resource,
+            operation=operation or self.op.operation, query=query, body=body, retry=retry, expect=expect,
+            absolute_url=absolute_url, debug=self.settings.debug,
+        )  # fmt: skip
+
+    async def read(self, path: str, query: dict[str, Any] | None = None, *, expect: Expect = "json") -> Envelope:
+        """GET `path`: a read, retried when the tracker is busy or unreachable."""
+        return await self.send("GET", path, query=query, retry=True, expect=expect)
+
+    async def post(self, path: str, body: dict[str, Any], *, operation: str | None = None) -> Envelope:
+        """POST a query that reads (`/report/build`, `/clicks/log`, `/conversions/log`): retried like any read."""
+        return await self.send("POST", path, body=body, retry=True, operation=operation)
+
+    async def rows(self, path: str, body: dict[str, Any]) -> tuple[Envelope, list[dict[str, Any]]]:
+        """POST a log query; the envelope beside its rows (empty when the read failed)."""
+        envelope = await self.post(path, body)
+        return envelope, rows_of(envelope["data"]) if envelope["success"] else []
+
+    def url_for(self, path: str, query: dict[str, Any] | None = None) -> str:
+        return url_for(self.tracker, path, query)
+
+    def request_info(self, method: str, url: str | None, *, has_body: bool = False) -> RequestInfo:
+        return request_info(method, url, self.redact, has_body=has_body)
+
+    def fail(
+        self,
+        kind: ErrorKind,
+        message: str,
+        *,
+        request: RequestInfo | None = None,
+        response_data: Any = None,
+        hint: str | None = None,
+    ) -> Envelope:
+        """An error envelope of this operation; `request` defaults to the operation's URL, unfilled (not sent)."""
+        info = request or request_info(self.op.method, template_url(self.tracker, self.op), self.redact)
+        envelope = error_envelope(info, self.op.resource, self.op.operation, kind, self.redact.text(message), hint=hint)
+        if response_data is not None:
+            envelope["error"]["responseData"] = response_data
+        return envelope
+
+    def invalid(self, message: str, fields: list[dict[str, str]]) -> Envelope:
+        """An `invalid_arguments` envelope naming each field and its problem; nothing was sent."""
+        return self.fail("invalid_arguments", message, response_data=fields)
+
+    # -- the request path composed tools used before the call context had read/post/rows; kept until they move.
+
+    @property
+    def client(self) -> CallContext:
+        return self
+
+    @property
+    def base_url(self) -> str:
+        return self.tracker.base_url
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        resource: str,
+        operation: str,
+        query: dict[str, Any] | None = None,
+        body: Any = None,
+        retry: bool,
+        absolute_url: str | None = None,
+        expect: Expect = "json",
+    ) -> Envelope:
+        return await exchange(
+            self.transport, self.tracker, self.redact, method, path, resource=resource, operation=operation,
+            query=query, body=body, retry=retry, expect=expect, absolute_url=absolute_url, debug=self.settings.debug,
+        )  # fmt: skip
