@@ -14,7 +14,17 @@ from typing import Any, NotRequired, TypedDict
 
 from keitaro_mcp.errors import HINTS, ErrorKind
 
-__all__ = ["MASK", "Envelope", "ErrorInfo", "Redactor", "RequestInfo", "error_envelope", "to_json"]
+__all__ = [
+    "MASK",
+    "Envelope",
+    "ErrorInfo",
+    "Redactor",
+    "RequestInfo",
+    "error_envelope",
+    "read_failed",
+    "read_problem",
+    "to_json",
+]
 
 MASK = "***"
 
@@ -76,6 +86,22 @@ def error_envelope(
             "hint": hint or HINTS[kind],
         },
     }
+
+
+def read_problem(envelope: Envelope, what: str) -> str:
+    """What a composed tool says when one of its reads failed: which read, and why."""
+    error = envelope.get("error")
+    return f"could not read {what}: {error['message'] if error else 'no answer'}"
+
+
+def read_failed(envelope: Envelope, what: str, *, nothing_changed: bool = False) -> Envelope:
+    """The failed read's own envelope (kind, status, hint kept), its message naming the read. `nothing_changed`: a
+    write tool stopped before writing."""
+    if "error" in envelope:
+        envelope["error"]["message"] = read_problem(envelope, what) + (
+            "; nothing was changed" if nothing_changed else ""
+        )
+    return envelope
 
 
 class Redactor:

@@ -108,7 +108,7 @@ def _debug(args: dict[str, str]) -> str:
             "1. " + _call("debug_conversions", target),
             "Explain data.verdict in plain words, show the evidence (clicks, received and sent postback lines), and "
             "give the one next step: fix the network's postback URL, the {subid} macro, or the campaign's S2S "
-            "postback.",
+            "postback. A null verdict means a read failed (data.unread): say which, do not guess.",
         ]
     )
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
-from keitaro_mcp.envelope import Envelope, error_envelope
+from keitaro_mcp.envelope import Envelope, error_envelope, read_failed
 from keitaro_mcp.operations._common import (
     CampaignId,
     CountryCode,
@@ -247,7 +247,7 @@ async def _update_click(ctx: CallContext, args: UpdateClick) -> Envelope:
     }  # fmt: skip
     envelope, rows = await find_rows(ctx, "/clicks/log", lookup, resource=res, operation=opn)
     if not envelope["success"]:
-        return envelope
+        return read_failed(envelope, "the click log", nothing_changed=True)
     if not rows:
         message = f"No click with sub_id {args.sub_id!r} in the click log"
         return error_envelope(envelope["request"], res, opn, "not_found", message)
@@ -276,7 +276,7 @@ async def _update_click(ctx: CallContext, args: UpdateClick) -> Envelope:
         }
         envelope, matches = await find_rows(ctx, "/clicks/log", probe, resource=res, operation=opn)
         if not envelope["success"]:
-            return envelope
+            return read_failed(envelope, f"the click log (clicks sharing {minute})", nothing_changed=True)
         if len(matches) != 1:
             message = (
                 f"Cannot target click {args.sub_id} alone with update_costs: {len(matches)} clicks in {minute} UTC "

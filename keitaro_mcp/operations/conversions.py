@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 from pydantic import Field
 
-from keitaro_mcp.envelope import Envelope, error_envelope
+from keitaro_mcp.envelope import Envelope, error_envelope, read_failed, read_problem
 from keitaro_mcp.operations._common import CampaignId, CountryCode, Currency, Params, Sort, Text
 from keitaro_mcp.operations._entity import operation_factory
 from keitaro_mcp.operations.campaigns import ConversionStatus
@@ -98,12 +98,16 @@ async def post_and_verify(ctx: CallContext, params: dict[str, str]) -> Envelope:
         return envelope
     answer = envelope["data"]
     conversion: dict[str, Any] | None = None
-    recorded = False
+    recorded: bool | None = False
+    note = NOT_RECORDED
     for delay in VERIFY_DELAYS:
         if delay:
             await anyio.sleep(delay)
         found, conversion = await find_conversion(ctx, params["subid"], params.get("tid"), resource=res, operation=opn)
         if not found["success"]:
+            # The postback went out; whether it was recorded is unknown, not "no".
+            recorded = None
+            note = read_problem(found, "the conversion log") + "; the postback was sent, check with list_conversions."
             break
         recorded = conversion is not None and str(conversion.get("status")) == params["status"]
         if recorded:
@@ -111,7 +115,7 @@ async def post_and_verify(ctx: CallContext, params: dict[str, str]) -> Envelope:
     # The envelope's request is the postback (key masked); what the log showed is in data.
     envelope["data"] = {"sent": dict(params), "answer": answer, "recorded": recorded, "conversion": conversion}
     if not recorded:
-        envelope["meta"] = {"notes": [NOT_RECORDED]}
+        envelope["meta"] = {"notes": [note]}
     return envelope
 
 
@@ -169,7 +173,7 @@ async def _update_conversion(ctx: CallContext, args: UpdateConversion) -> Envelo
     res, opn = ctx.op.resource, ctx.op.operation
     found, existing = await find_conversion(ctx, args.sub_id, args.tid, resource=res, operation=opn)
     if not found["success"]:
-        return found
+        return read_failed(found, "the conversion log", nothing_changed=True)
     if existing is None:
         which = f"sub_id {args.sub_id!r}" + (f" and tid {args.tid!r}" if args.tid else "")
         message = f"No conversion with {which} in the conversion log; create_conversion records a new one"

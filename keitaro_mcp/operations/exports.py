@@ -19,7 +19,7 @@ import anyio
 from pydantic import field_validator
 
 from keitaro_mcp.compact import compact_rows, to_number
-from keitaro_mcp.envelope import Envelope
+from keitaro_mcp.envelope import Envelope, read_failed
 from keitaro_mcp.operations._common import CampaignId, Params
 from keitaro_mcp.operations.reports import (
     DIMENSIONS_URI,
@@ -232,7 +232,12 @@ async def _export(
     finally:
         writer.close()
     if not envelope["success"]:
+        # Half a file is not an export: it goes, and the message says which page failed.
         target.unlink(missing_ok=True)
+        what = "the report" if api_path == "/report/build" else "the click log"
+        where = f" after {writer.rows} rows" if writer.rows else ""
+        envelope = read_failed(envelope, what + where)
+        envelope["error"]["message"] += "; no file was written"
         return envelope
     envelope["data"] = {
         "path": str(target),

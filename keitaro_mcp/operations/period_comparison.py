@@ -11,7 +11,7 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from keitaro_mcp.compact import to_number
-from keitaro_mcp.envelope import Envelope
+from keitaro_mcp.envelope import Envelope, read_failed
 from keitaro_mcp.operations.reports import (
     ReportArgs,
     answer_of,
@@ -92,12 +92,13 @@ async def _compare_periods(ctx: CallContext, args: ComparePeriods) -> Envelope:
     sort = default_sort(dims, measures)
     if sort:
         base["sort"] = sort
+    # Either report failing ends the call: a comparison with one side missing would show every row as new or gone.
     current = await _fetch_all(ctx, base, f"{start}..{end}", 0, 2)
     if not current["success"]:
-        return current
+        return read_failed(current, f"the report for {start}..{end} (the period)")
     previous = await _fetch_all(ctx, {**base, "range": before_range}, f"{b_start}..{b_end}", 1, 2)
     if not previous["success"]:
-        return previous
+        return read_failed(previous, f"the report for {b_start}..{b_end} (the period compared against)")
     await ctx.progress(2, 2, "compared")
     now_answer, before_answer = answer_of(current), answer_of(previous)
     now_rows = {_key(r, dims): r for r in now_answer.get("rows") or [] if isinstance(r, dict)}

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
-from keitaro_mcp.envelope import Envelope, error_envelope
+from keitaro_mcp.envelope import Envelope, error_envelope, read_failed
 from keitaro_mcp.operations._common import CampaignId, Params, PositiveId
 from keitaro_mcp.operations._entity import operation_factory
 from keitaro_mcp.operations.campaigns import ConversionStatus, S2SPostback
@@ -53,7 +53,7 @@ async def _locate(ctx: CallContext, campaign_id: int, postback_id: int) -> Envel
     (the read failed, or the campaign has no such postback: not_found)."""
     envelope = await _read(ctx, campaign_id)
     if not envelope["success"]:
-        return envelope
+        return read_failed(envelope, f"campaign {campaign_id}", nothing_changed=not ctx.op.read_only)
     items = _postbacks(envelope["data"])
     found = _find(items, postback_id)
     if found is None:
@@ -103,7 +103,7 @@ async def _create(ctx: CallContext, args: CreateCampaignPostback) -> Envelope:
     """GET /campaigns/{id}, PUT /campaigns/{id} with the postbacks array plus the new one."""
     envelope = await _read(ctx, args.campaign_id)
     if not envelope["success"]:
-        return envelope
+        return read_failed(envelope, f"campaign {args.campaign_id}", nothing_changed=True)
     before = _postbacks(envelope["data"])
     new = S2SPostback(url=args.url, method=args.method, statuses=args.statuses).model_dump(
         mode="json", exclude_none=True

@@ -6,13 +6,17 @@ and measures from their definitions, so a report tool's numbers are checked agai
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
+
+from tests.conftest import TEST_POSTBACK_KEY
 
 Row = dict[str, Any]
 CLICK_FIELDS = (
@@ -99,3 +103,35 @@ def close(a: Any, b: Any, measure: str) -> bool:
 @pytest.fixture
 def truth(sandbox: Any) -> Truth:
     return Truth(sandbox)
+
+
+# -- conversion-chain fixtures (debug_conversions) ------------------------------------------------------------
+
+
+def click_without_conversion(box: Any, with_s2s: bool) -> dict[str, Any]:
+    """The newest click without a conversion whose S2S postback (campaign's or source's) is, or is not, set."""
+    conn = box.connection()
+    with box.store.lock:
+        campaigns = {
+            int(i): bool(json.loads(doc).get("postbacks")) for i, doc in conn.execute("SELECT id, doc FROM campaigns")
+        }
+        sources = {
+            int(i): bool(json.loads(doc).get("postback_url"))
+            for i, doc in conn.execute("SELECT id, doc FROM traffic_sources")
+        }
+        rows = conn.execute(
+            "SELECT id, sub_id, campaign_id, ts_id FROM clicks WHERE conversions = 0 AND offer_id > 0 "
+            "AND id NOT IN (SELECT click_id FROM conversions) ORDER BY id DESC"
+        ).fetchall()
+    for click_id, sub_id, campaign_id, ts_id in rows:
+        configured = campaigns.get(campaign_id, False) or sources.get(ts_id, False)
+        if configured == with_s2s and sub_id.startswith("000"):
+            return {"id": click_id, "sub_id": sub_id, "campaign_id": campaign_id}
+    raise AssertionError("no suitable click in the sandbox")
+
+
+async def postback(box: Any, **params: str) -> None:
+    """A postback straight to the sandbox tracker, as an affiliate network sends it."""
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=box.app), base_url="http://tracker.test") as c:
+        answer = await c.get(f"/{TEST_POSTBACK_KEY}/postback", params=params)
+        assert answer.status_code == 200

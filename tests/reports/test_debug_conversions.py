@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -13,6 +12,7 @@ from mcp import Client
 from keitaro_mcp.sandbox import Sandbox
 from keitaro_mcp.server import build_server
 from tests.conftest import TEST_API_KEY, TEST_POSTBACK_KEY, Kt, RecordingTransport, make_settings
+from tests.reports.conftest import click_without_conversion, postback
 
 pytestmark = pytest.mark.anyio
 
@@ -31,33 +31,6 @@ async def dk(box: Sandbox) -> AsyncIterator[Kt]:
     server = build_server(make_settings(KEITARO_POSTBACK_KEY=TEST_POSTBACK_KEY), transport=wire)
     async with Client(server, raise_exceptions=True) as client:
         yield Kt(client, wire)
-
-
-def click_without_conversion(box: Sandbox, with_s2s: bool) -> dict[str, Any]:
-    conn = box.connection()
-    with box.store.lock:
-        campaigns = {
-            int(i): bool(json.loads(doc).get("postbacks")) for i, doc in conn.execute("SELECT id, doc FROM campaigns")
-        }
-        sources = {
-            int(i): bool(json.loads(doc).get("postback_url"))
-            for i, doc in conn.execute("SELECT id, doc FROM traffic_sources")
-        }
-        rows = conn.execute(
-            "SELECT id, sub_id, campaign_id, ts_id FROM clicks WHERE conversions = 0 AND offer_id > 0 "
-            "AND id NOT IN (SELECT click_id FROM conversions) ORDER BY id DESC"
-        ).fetchall()
-    for click_id, sub_id, campaign_id, ts_id in rows:
-        configured = campaigns.get(campaign_id, False) or sources.get(ts_id, False)
-        if configured == with_s2s and sub_id.startswith("000"):
-            return {"id": click_id, "sub_id": sub_id, "campaign_id": campaign_id}
-    raise AssertionError("no suitable click in the sandbox")
-
-
-async def postback(box: Sandbox, **params: str) -> None:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=box.app), base_url="http://tracker.test") as c:
-        answer = await c.get(f"/{TEST_POSTBACK_KEY}/postback", params=params)
-        assert answer.status_code == 200
 
 
 async def test_unknown_sub_id_has_no_clicks(dk: Kt) -> None:
@@ -106,8 +79,9 @@ async def test_conversion_not_in_the_sent_statuses(dk: Kt, box: Sandbox) -> None
     click = click_without_conversion(box, with_s2s=True)
     await postback(box, subid=click["sub_id"], status="rejected")
     env = await dk.ok("debug_conversions", {"sub_id": click["sub_id"]})
-    if env["data"]["s2s_postbacks"] and all("rejected" not in u for u in env["data"]["s2s_postbacks"]):
-        assert env["data"]["verdict"] == "not_sent_to_source", env["data"]
+    data = env["data"]
+    assert data["s2s_postbacks"] and all("rejected" not in u for u in data["s2s_postbacks"]), data
+    assert data["sent_postbacks"] == [] and data["verdict"] == "not_sent_to_source", data
 
 
 async def test_conversion_without_s2s_postback(dk: Kt, box: Sandbox) -> None:
