@@ -37,7 +37,9 @@ class Calls:
         self.sleeps.append(seconds)
 
 
-async def run(handler: Handler, tool: str = "get_campaign", args: dict[str, object] | None = None, **env: str):
+async def run(
+    handler: Handler, tool: str = "get_campaign", args: dict[str, object] | None = None, **env: str
+) -> tuple[Envelope, Calls]:
     calls = Calls(handler)
     settings = make_settings(**env)
     executor = Executor(settings, Transport.from_settings(settings, httpx.MockTransport(calls), sleep=calls.sleep))
