@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode
 
-from keitaro_mcp.sandbox.reports import CURRENCY_TO_USD
+from keitaro_mcp.sandbox.reports.costs import CURRENCY_TO_USD
 from keitaro_mcp.sandbox.store import SUB_ID_COUNT, Store
 
 STATUSES = ("lead", "sale", "rejected", "rebill")

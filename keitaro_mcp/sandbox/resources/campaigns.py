@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from keitaro_mcp.sandbox import models
-from keitaro_mcp.sandbox.reports import cost_request
+from keitaro_mcp.sandbox.reports import costs
 from keitaro_mcp.sandbox.resources._common import (
     Call,
     Fields,
@@ -198,8 +198,7 @@ def clean_archive(t: Tracker, c: Call) -> JsonDict:
 
 def update_costs(t: Tracker, c: Call) -> JsonDict:
     t.get_live("campaigns", c.id())
-    t.reports.update_costs(*cost_request(c.body, c.id()))
-    return {"success": True}
+    return costs.update_costs(t.store, c.body, c.id())
 
 
 ROUTES = [

@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-from keitaro_mcp.sandbox.reports import cost_request
-from keitaro_mcp.sandbox.resources._common import Call, JsonDict, Route, Tracker
+from keitaro_mcp.sandbox.reports import costs
+from keitaro_mcp.sandbox.resources._common import Route
 
 __all__ = ["ROUTES"]
 
-
-def update_costs(t: Tracker, c: Call) -> JsonDict:
-    t.reports.update_costs(*cost_request(c.body, None))
-    return {"success": True}
-
-
 ROUTES = [
     Route("POST", "/clicks/log", lambda t, c: t.reports.log(c.body, conversions=False)),
-    Route("POST", "/clicks/update_costs", update_costs),
-    Route("POST", "/clicks/clean", lambda t, c: t.reports.clean(c.body)),
+    Route("POST", "/clicks/update_costs", lambda t, c: costs.update_costs(t.store, c.body, None)),
+    Route("POST", "/clicks/clean", lambda t, c: costs.clean(t.store, c.body)),
 ]
