@@ -32,9 +32,13 @@ def anyio_backend() -> str:
 @pytest.fixture(scope="session", autouse=True)
 def contract_check() -> Iterator[None]:
     """Every exchange with any sandbox during the session is validated against Keitaro's OpenAPI document
-    (with the commented deltas of tests/sandbox/contract.py, where the 2022 document is out of date)."""
-    from tests.sandbox.contract import ContractRecorder
+    (with the commented deltas of tests/sandbox/contract.py, where the 2022 document is out of date).
+    Without the document the check is off; the contract tests' skip reason says how to point at it."""
+    from tests.sandbox.contract import SPEC_PATH, ContractRecorder
 
+    if SPEC_PATH is None:
+        yield
+        return
     with ContractRecorder() as recorder:
         yield
     problems = recorder.problems()

@@ -14,7 +14,7 @@ from mcp.shared.tool_name_validation import validate_tool_name
 from keitaro_mcp.operations import OPERATIONS
 from keitaro_mcp.registry import TRACKER_PLACEHOLDERS, Operation, select_operations
 from keitaro_mcp.toolsets import ALL_TOOLSETS, DEFAULT_TOOLSETS
-from tests.sandbox.contract import SPEC_PATH
+from tests.sandbox.contract import load_spec
 
 SNAPSHOTS = Path(__file__).parent / "snapshots" / "tools"
 UPDATE = os.environ.get("UPDATE_SNAPSHOTS") == "1"
@@ -136,7 +136,6 @@ def test_no_stale_snapshots() -> None:
     assert not stale, f"snapshots of removed tools: {sorted(stale)}"
 
 
-SPEC = SPEC_PATH
 # Reference §3.3: paths unreliable clients call that Keitaro does not have. None may become a tool.
 NOT_IN_KEITARO = {
     ("GET", "/report"), ("GET", "/clicks"), ("GET", "/clicks/{}"), ("GET", "/conversions"), ("GET", "/conversions/{}"),
@@ -152,7 +151,7 @@ def _norm(path: str) -> str:
 
 
 def test_every_spec_operation_has_a_tool() -> None:
-    spec = json.loads(SPEC.read_text(encoding="utf-8"))
+    spec = load_spec()
     wanted = {
         (m.upper(), _norm(p))
         for p, item in spec["paths"].items()
