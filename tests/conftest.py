@@ -6,14 +6,18 @@ Every test talks to 127.0.0.1 or to an in-process ASGI app; nothing leaves the m
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from mcp import Client
+from mcp import Client, MCPError
+from mcp.shared.dispatcher import ProgressFnT
 
 from keitaro_mcp.server import build_server
 from keitaro_mcp.settings import Settings, load_settings
@@ -22,6 +26,8 @@ pytest_plugins = ["tests.secrets_guard"]
 TEST_API_KEY = "test-api-key-5f1c9a7e"
 TEST_POSTBACK_KEY = "pbkey-3b8d0e"
 TEST_URL = "http://tracker.test"
+REGENERATE = "python -m keitaro_mcp.docs"
+"""The one command that rewrites every generated file (tool index, README tables, server.json, tool snapshots)."""
 
 
 @pytest.fixture
@@ -44,6 +50,51 @@ def contract_check() -> Iterator[None]:
     problems = recorder.problems()
     if problems:
         pytest.fail(f"{len(problems)} exchange(s) break the API contract:\n" + "\n".join(problems[:30]))
+
+
+WIRE_DIRS = ("operations", "reports")
+"""Where the wire tests live; the session checks every tool was called through `Kt` when all of them ran."""
+
+
+@dataclass
+class _Selection:
+    wire_deselected: bool = False
+    all_wire_tests: bool = False
+
+
+_SELECTION = _Selection()
+
+
+def _is_wire_test(path: Path) -> bool:
+    here = Path(__file__).parent
+    return any(path.is_relative_to(here / d) for d in WIRE_DIRS)
+
+
+def pytest_deselected(items: list[pytest.Item]) -> None:
+    if any(_is_wire_test(item.path) for item in items):
+        _SELECTION.wire_deselected = True
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    here = Path(__file__).parent
+    collected = {item.path for item in session.items if _is_wire_test(item.path)}
+    on_disk = {path for d in WIRE_DIRS for path in (here / d).glob("test_*.py")}
+    narrowed = any("::" in arg for arg in session.config.args)
+    _SELECTION.all_wire_tests = on_disk <= collected and not narrowed and not _SELECTION.wire_deselected
+
+
+@pytest.fixture(scope="session", autouse=True)
+def every_tool_has_a_wire_test(request: pytest.FixtureRequest) -> Iterator[None]:
+    """When every wire test ran (and passed), every tool in the registry was called through `Kt` and reached the
+    tracker at least once. Counted from the calls themselves: a tool named in a comment or a table does not count."""
+    yield
+    if not _SELECTION.all_wire_tests or request.session.testsfailed:
+        return
+    from keitaro_mcp.operations import OPERATIONS
+
+    missing = [op.name for op in OPERATIONS if op.name not in WIRE_TOOLS]
+    if missing:
+        pytest.fail(f"tools no wire test calls through the kt fixture ({', '.join(WIRE_DIRS)}): {missing}")
 
 
 @dataclass
@@ -86,8 +137,15 @@ class RecordingTransport(httpx.AsyncBaseTransport):
         return self.sent[-1]
 
 
-# Exports made by tests (the fuzzer calls export tools too) go to a scratch folder, never into the checkout.
-TEST_EXPORT_DIR = tempfile.mkdtemp(prefix="keitaro-mcp-test-exports-")
+# Exports made by tests (the fuzzer calls export tools too) go to a scratch folder, never into the checkout. The
+# export tools create it on first use; the session removes it at the end (`scratch_exports`).
+TEST_EXPORT_DIR = str(Path(tempfile.gettempdir()) / f"keitaro-mcp-test-exports-{os.getpid()}")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def scratch_exports() -> Iterator[None]:
+    yield
+    shutil.rmtree(TEST_EXPORT_DIR, ignore_errors=True)
 
 
 def make_settings(**env: str) -> Settings:
@@ -117,6 +175,10 @@ def wire(sandbox: Any) -> RecordingTransport:
     return RecordingTransport(httpx.ASGITransport(app=sandbox.app))
 
 
+WIRE_TOOLS: set[str] = set()
+"""Every tool a test called through `Kt` whose call reached the tracker (checked at the end of the session)."""
+
+
 @dataclass
 class Kt:
     """An MCP client on a server wired to the sandbox; `call` returns the envelope and records the wire."""
@@ -124,19 +186,51 @@ class Kt:
     client: Client
     wire: RecordingTransport
 
-    async def call(self, tool: str, arguments: dict[str, Any] | None = None) -> dict[str, Any]:
-        result = await self.client.call_tool(tool, arguments or {})
+    async def call(
+        self, tool: str, arguments: dict[str, Any] | None = None, progress: ProgressFnT | None = None
+    ) -> dict[str, Any]:
+        before = len(self.wire.sent)
+        try:
+            result = await self.client.call_tool(tool, arguments or {}, progress_callback=progress)
+        except MCPError:
+            _fail_if_missing_from_the_index(tool)
+            raise
         envelope = result.structured_content
         assert isinstance(envelope, dict)
         assert result.is_error == (not envelope["success"])
         text = result.content[0]
         assert json.loads(getattr(text, "text", "")) == envelope
+        if len(self.wire.sent) > before:
+            WIRE_TOOLS.add(tool)
         return envelope
 
-    async def ok(self, tool: str, arguments: dict[str, Any] | None = None) -> dict[str, Any]:
-        envelope = await self.call(tool, arguments)
+    async def ok(
+        self, tool: str, arguments: dict[str, Any] | None = None, progress: ProgressFnT | None = None
+    ) -> dict[str, Any]:
+        envelope = await self.call(tool, arguments, progress)
         assert envelope["success"], envelope.get("error")
         return envelope
+
+    async def refused(self, tool: str, arguments: dict[str, Any], *fields: str) -> dict[str, Any]:
+        """The call is refused as invalid arguments (naming each of `fields`), and nothing reaches the tracker."""
+        before = len(self.wire.sent)
+        envelope = await self.call(tool, arguments)
+        assert envelope["success"] is False and envelope["error"]["kind"] == "invalid_arguments", envelope
+        for name in fields:
+            assert name in envelope["error"]["message"], envelope["error"]["message"]
+        assert self.wire.sent[before:] == [], "a refused call sent a request to the tracker"
+        return envelope
+
+
+def _fail_if_missing_from_the_index(tool: str) -> None:
+    from keitaro_mcp.operations import OPERATIONS
+    from keitaro_mcp.tool_index import load_cards
+
+    if any(op.name == tool for op in OPERATIONS) and all(card.name != tool for card in load_cards()):
+        pytest.fail(
+            f"{tool} is in the registry but not in the tool index the server lists tools from: "
+            f"regenerate the generated files with `{REGENERATE}`"
+        )
 
 
 @pytest.fixture

@@ -36,9 +36,7 @@ async def test_export_clicks_pages_through_every_click(
         seen.append((progress, total))
 
     args = {"period": "all_time", "columns": ["click_id", "sub_id", "cost"], "filters": [["is_bot", "IS_FALSE"]]}
-    result = await ek.client.call_tool("export_clicks", args, progress_callback=on_progress)
-    env: Any = result.structured_content
-    assert env["success"], env
+    env = await ek.ok("export_clicks", args, progress=on_progress)
     data = env["data"]
     expected = {r["id"]: r for r in truth.clicks(None, None, where="is_bot = 0")}
     assert data["rows"] == len(expected)
