@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
-from keitaro_mcp import __version__
 from keitaro_mcp.docs import update_readme, update_server_json
 from keitaro_mcp.settings import ENV_VARS
 
@@ -34,16 +32,3 @@ def test_readme_mentions_every_env_var_and_the_two_commands() -> None:
 def test_server_json_is_generated_from_the_settings() -> None:
     text = (ROOT / "server.json").read_text(encoding="utf-8")
     assert text == update_server_json(text), "server.json is stale: run python -m keitaro_mcp.docs"
-
-
-def test_server_json_env_matches_settings() -> None:
-    doc = json.loads((ROOT / "server.json").read_text(encoding="utf-8"))
-    (package,) = doc["packages"]
-    assert doc["version"] == package["version"] == __version__
-    declared = {e["name"]: e for e in package["environmentVariables"]}
-    assert list(declared) == list(ENV_VARS)
-    for name, (_, required, secret) in ENV_VARS.items():
-        assert declared[name]["isRequired"] is required, name
-        assert declared[name].get("isSecret", False) is secret, name
-    assert package["transport"] == {"type": "stdio"}
-    assert package["identifier"] == "keitaro-mcp" and package["runtimeHint"] == "uvx"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -9,11 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from mcp import Client
 from mcp.shared.tool_name_validation import validate_tool_name
 
 from keitaro_mcp.operations import OPERATIONS
 from keitaro_mcp.registry import TRACKER_PLACEHOLDERS, Operation, select_operations
+from keitaro_mcp.server import build_server
 from keitaro_mcp.toolsets import ALL_TOOLSETS, DEFAULT_TOOLSETS
+from tests.conftest import make_settings
 from tests.sandbox.contract import load_spec
 
 SNAPSHOTS = Path(__file__).parent / "snapshots" / "tools"
@@ -39,22 +43,31 @@ def test_n8n_ids_are_camel_case() -> None:
 def test_entry_is_complete(op: Operation) -> None:
     assert op.description and len(op.description) <= 300, "a short description, from the params docstring"
     assert op.title and op.title[0].isupper()
-    assert op.toolset in ALL_TOOLSETS
-    # Flags are explicit booleans and coherent.
-    assert isinstance(op.read_only, bool) and isinstance(op.destructive, bool) and isinstance(op.idempotent, bool)
-    if op.read_only:
-        assert op.idempotent and not op.destructive
     for name in op.path_fields:
-        if name in TRACKER_PLACEHOLDERS:
-            assert op.api == "tracker"
-            continue
-        assert name in op.params.model_fields, f"{op.name}: path placeholder {name} is not a field"
-        assert name.endswith("_id") or name in ("log_type",), f"{op.name}: id arguments name their resource"
-    if op.method == "GET" and op.api == "admin":
-        assert op.read_only, f"{op.name}: an Admin API GET is a read"
+        if name not in TRACKER_PLACEHOLDERS:
+            assert name.endswith("_id") or name in ("log_type",), f"{op.name}: id arguments name their resource"
     if op.api == "tracker":
         # The tracker postback is a GET that records a conversion: a write, whatever the verb says.
-        assert not op.read_only and op.handler is not None and op.path == "/{postback_key}/postback"
+        assert not op.read_only and op.path == "/{postback_key}/postback"
+
+
+GET_CAMPAIGN = next(op for op in OPERATIONS if op.name == "get_campaign")
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        ({"name": "GetCampaign"}, "snake_case"),
+        ({"toolset": "everything"}, "unknown toolset"),
+        ({"destructive": True}, "read-only tool is idempotent and not destructive"),
+        ({"idempotent": False}, "read-only tool is idempotent and not destructive"),
+        ({"api": "tracker", "handler": None}, "need a handler"),
+        ({"path": "/campaigns/{campaign}"}, "not fields of"),
+    ],
+)
+def test_the_registry_refuses_an_incoherent_entry(change: dict[str, Any], says: str) -> None:
+    with pytest.raises(ValueError, match=says):
+        dataclasses.replace(GET_CAMPAIGN, **change)
 
 
 @pytest.mark.parametrize("op", OPERATIONS, ids=IDS)
@@ -67,29 +80,32 @@ def test_input_schema_is_portable(op: Operation) -> None:
     for combinator in ("anyOf", "oneOf", "allOf"):
         assert combinator not in schema, "no top-level combinators"
     for name, prop in schema["properties"].items():
-        assert "description" in prop or "enum" in prop or "type" in prop or "anyOf" in prop, name
+        assert "type" in prop or "enum" in prop or "anyOf" in prop, f"{name}: a property says what it takes"
 
 
-@pytest.mark.parametrize("op", OPERATIONS, ids=IDS)
-def test_annotations_are_declared(op: Operation) -> None:
-    ann = op.tool.annotations
-    assert ann is not None
-    assert ann.read_only_hint is op.read_only
-    assert ann.destructive_hint is op.destructive
-    assert ann.idempotent_hint is op.idempotent
+KEITARO_READS = {("POST", "/report/build"), ("POST", "/clicks/log"), ("POST", "/conversions/log")}
 
 
-def test_keitaro_reads_with_post_are_read_only() -> None:
-    by_path = {(op.method, op.path): op for op in OPERATIONS}
-    for method, path in [("POST", "/report/build"), ("POST", "/clicks/log"), ("POST", "/conversions/log")]:
-        op = by_path.get((method, path))
-        if op is not None:
-            assert op.read_only, f"{method} {path} is a read"
-    for op in OPERATIONS:
+@pytest.mark.anyio
+async def test_listed_annotations_are_explicit_and_follow_keitaro_semantics() -> None:
+    """What a client reads on tools/list (served from the tool index): all three hints on every tool, a read for
+    every Admin API GET and for Keitaro's POST reads, destructive for every DELETE (it archives or deletes)."""
+    async with Client(build_server(make_settings())) as client:
+        listed = {tool.name: tool.annotations for tool in (await client.list_tools()).tools}
+    by_name = {op.name: op for op in OPERATIONS}
+    assert set(listed) == set(by_name)
+    assert {(op.method, op.path) for op in OPERATIONS} >= KEITARO_READS
+    for name, ann in listed.items():
+        op = by_name[name]
+        assert ann is not None, name
+        hints = (ann.read_only_hint, ann.destructive_hint, ann.idempotent_hint)
+        assert all(isinstance(h, bool) for h in hints), f"{name}: {hints}"
+        if (op.method == "GET" and op.api == "admin") or (op.method, op.path) in KEITARO_READS:
+            assert ann.read_only_hint, f"{name}: {op.method} {op.path} is a read"
         if op.method == "DELETE":
-            assert op.destructive, f"{op.name}: DELETE archives or deletes"
+            assert ann.destructive_hint, f"{name}: DELETE archives or deletes"
         if op.path.endswith("/clicks/clean"):
-            assert op.destructive and "confirm" in op.params.model_fields
+            assert ann.destructive_hint and "confirm" in op.params.model_fields
 
 
 def test_read_only_mode_keeps_only_reads() -> None:
@@ -166,12 +182,3 @@ def test_every_spec_operation_has_a_tool() -> None:
 def test_no_tool_calls_an_endpoint_keitaro_does_not_have() -> None:
     for op in OPERATIONS:
         assert (op.method, _norm(op.path)) not in NOT_IN_KEITARO, op.name
-
-
-def test_every_tool_has_a_wire_test() -> None:
-    tests = Path(__file__).parent
-    text = "\n".join(
-        p.read_text(encoding="utf-8") for d in ("operations", "reports") for p in (tests / d).glob("test_*.py")
-    )
-    untested = [op.name for op in OPERATIONS if f'"{op.name}"' not in text]
-    assert not untested, f"tools without a wire test in tests/operations or tests/reports: {untested}"

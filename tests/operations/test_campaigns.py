@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from tests.conftest import Kt
@@ -106,25 +108,31 @@ async def test_list_campaign_flows(kt: Kt) -> None:
     assert flows["count"] >= 1 and all(f["campaign_id"] == first["id"] for f in flows["data"])
 
 
-async def test_update_campaign_costs_changes_what_reports_show(kt: Kt, sandbox: object) -> None:
-    first = (await kt.ok("list_campaigns", {"limit": 1}))["data"][0]
-    args = {
-        "campaign_id": first["id"],
-        "start_date": "2000-01-01 00:00",
-        "end_date": "2000-01-02 00:00",
-        "cost": 12.5,
-        "currency": "USD",
-    }
+async def campaign_cost(kt: Kt, campaign_id: int, day: str) -> float:
+    args = {"period": day, "measures": ["clicks", "cost"], "filters": [["campaign_id", "EQUALS", campaign_id]]}
+    report = (await kt.ok("build_report", args))["data"]
+    return float(report["summary"]["cost"])
+
+
+async def test_update_campaign_costs_changes_what_reports_show(kt: Kt) -> None:
+    day = str(datetime.now(UTC).date() - timedelta(days=1))
+    busy = await kt.ok("build_report", {"period": day, "dimensions": ["campaign_id"], "measures": ["clicks"]})
+    campaign_id = busy["data"]["rows"][0][0]
+    before = await campaign_cost(kt, campaign_id, day)
+    cost = round(before + 12.5, 2)
+    args = {"campaign_id": campaign_id, "start_date": f"{day} 00:00", "end_date": f"{day} 23:59", "cost": cost,
+            "currency": "USD"}  # fmt: skip
     envelope = await kt.ok("update_campaign_costs", args)
-    assert kt.wire.last.method == "POST" and kt.wire.last.path == f"/campaigns/{first['id']}/update_costs"
+    assert kt.wire.last.method == "POST" and kt.wire.last.path == f"/campaigns/{campaign_id}/update_costs"
     assert kt.wire.last.body == {
-        "start_date": "2000-01-01 00:00",
-        "end_date": "2000-01-02 00:00",
-        "cost": 12.5,
+        "start_date": f"{day} 00:00",
+        "end_date": f"{day} 23:59",
+        "cost": cost,
         "currency": "USD",
         "timezone": "UTC",
     }
     assert envelope["operation"] == "updateCosts"
+    assert await campaign_cost(kt, campaign_id, day) == pytest.approx(cost, abs=0.01), "the day's cost is replaced"
 
 
 async def test_clean_campaign_archive_needs_confirmation(kt: Kt) -> None:

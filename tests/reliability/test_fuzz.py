@@ -2,7 +2,7 @@
 
 Coverage grows by itself: the cases come from the registry (`OPERATIONS`), so a tool added tomorrow is fuzzed
 tomorrow. The module has its own small sandbox, so destructive calls (archives, bot list clears, stats cleaning)
-disturb nobody else. Cases are derandomized: CI sees the same ~1,200 calls on every run.
+disturb nobody else. Cases are derandomized: CI sees the same calls (up to ten a tool) on every run.
 """
 
 from __future__ import annotations
@@ -22,9 +22,6 @@ from tests.reliability.fuzzing import Tally, call_case, cases_for
 
 VALID_PER_TOOL = 5
 INVALID_PER_TOOL = 5
-MIN_CALLS = 1_000
-
-TALLY = Tally()
 
 
 @pytest.fixture(scope="module")
@@ -56,14 +53,5 @@ async def test_fuzz_tool(op: Operation, fuzz_client: Client, fuzz_sandbox: Sandb
     tally = Tally()
     for case in cases_for(op, VALID_PER_TOOL, INVALID_PER_TOOL):
         await call_case(fuzz_client, op, case, lambda: _requests(fuzz_sandbox), tally)
-    TALLY.by_tool.update(tally.by_tool)
-    TALLY.by_outcome.update(tally.by_outcome)
     assert not tally.failures, "\n".join(tally.failures)
     assert tally.by_outcome["invalid_arguments"] >= 1, "no invalid case was refused: the schema accepts anything?"
-
-
-def test_fuzz_made_enough_calls() -> None:
-    """Runs after the per-tool tests (file order): the suite's fuzzing made at least MIN_CALLS calls."""
-    if len(TALLY.by_tool) < len(OPERATIONS):
-        pytest.skip("only part of the fuzz module ran (-k / a single test selected)")
-    assert TALLY.calls >= MIN_CALLS, dict(TALLY.by_outcome)

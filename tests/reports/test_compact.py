@@ -49,7 +49,7 @@ async def test_report_beyond_the_budget_is_cut_and_continues(kt: Kt) -> None:
     assert nxt["data"]["summary"] == env["data"]["summary"]  # totals kept on every page
 
 
-async def test_every_list_tool_gets_the_budget(kt: Kt) -> None:
+async def test_the_click_log_gets_the_budget_too(kt: Kt) -> None:
     env = await kt.ok("list_clicks", {"period": "all_time", "limit": 5_000})
     meta = env["meta"]
     assert meta["truncated"] is True and meta["next_offset"] == env["count"] < 5_000
