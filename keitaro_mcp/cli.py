@@ -1,6 +1,6 @@
 """Command line: `keitaro-mcp` serves MCP over stdio; `tools`, `call`, `demo` and `sandbox` help people.
 
-keitaro-mcp                      serve over stdio (what MCP clients run)
+keitaro-mcp [serve]              serve over stdio (what MCP clients run), or --transport http
 keitaro-mcp tools                table of the enabled tools
 keitaro-mcp call TOOL '{json}'   run one tool through the MCP protocol in-process, print the envelope
 keitaro-mcp demo                 spawn the server on the built-in sandbox tracker and show what it does
@@ -12,11 +12,10 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
-
-import anyio
 
 from keitaro_mcp import __version__
 from keitaro_mcp.settings import Settings, SettingsError, load_settings
@@ -33,11 +32,10 @@ def _parser() -> argparse.ArgumentParser:
         "(KEITARO_URL, KEITARO_API_KEY, ...); KEITARO_URL=sandbox uses the built-in demo tracker.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("--transport", choices=["stdio", "http"], default="stdio", help="MCP transport (stdio)")
-    parser.add_argument("--host", default="127.0.0.1", help="HTTP bind address (127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8000, help="HTTP port (8000)")
+    _serve_options(parser, inherit=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.add_parser("serve", help="serve MCP (the default)", description="Serve MCP over --transport.")
+    serve = sub.add_parser("serve", help="serve MCP (the default)", description="Serve MCP over --transport.")
+    _serve_options(serve, inherit=True)
     sub.add_parser("tools", help="list the enabled tools", description="Print a table of the enabled tools.")
     call = sub.add_parser(
         "call",
@@ -61,6 +59,19 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _serve_options(parser: argparse.ArgumentParser, *, inherit: bool) -> None:
+    """--transport, --host, --port: on the bare command and on `serve` alike (`serve` keeps what came before it)."""
+
+    def default(value: object) -> object:
+        return argparse.SUPPRESS if inherit else value
+
+    parser.add_argument(
+        "--transport", choices=["stdio", "http"], default=default("stdio"), help="MCP transport (stdio)"
+    )
+    parser.add_argument("--host", default=default("127.0.0.1"), help="HTTP bind address (127.0.0.1)")
+    parser.add_argument("--port", type=int, default=default(8000), help="HTTP port (8000; 0 picks a free one)")
+
+
 def _fail(message: str) -> int:
     print(f"{PROG}: error: {message}", file=sys.stderr)
     return 2
@@ -78,7 +89,14 @@ def _configure_logging(settings: Settings) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args_list = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _main(list(sys.argv[1:] if argv is None else argv))
+    except BrokenPipeError:  # the reader went away mid-output (`keitaro-mcp demo | head`)
+        _drop_stdout()
+        return 1
+
+
+def _main(args_list: list[str]) -> int:
     if args_list[:1] == ["sandbox"]:
         from keitaro_mcp.sandbox.cli import main as sandbox_main
 
@@ -100,23 +118,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "call":
         return _call(settings, args.tool, args.arguments)
     if args.transport == "http":
-        import os
+        return _serve_http(settings, args.host, args.port)
+    return _serve_stdio(settings)
 
-        from keitaro_mcp.http import ALLOWED_HOSTS_ENV, check_bind, extra_hosts, serve_http
 
-        try:
-            # An unsafe bind is refused before anything else is said: one line, exit 2.
-            check_bind(settings, args.host, extra_hosts(os.environ.get(ALLOWED_HOSTS_ENV)))
-        except SettingsError as exc:
-            return _fail(str(exc))
-        _warn_config(settings)
-        try:
-            return serve_http(settings, host=args.host, port=args.port)
-        except SettingsError as exc:
-            return _fail(str(exc))
-        except KeyboardInterrupt:  # uvicorn shut down cleanly, then re-raised the signal
-            return 0
+def _serve_http(settings: Settings, host: str, port: int) -> int:
+    from keitaro_mcp.http import serve_http
+
+    def announce(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    try:
+        # An unsafe bind, a busy port or a bad address is refused before anything else is said: one line, exit 2.
+        return serve_http(settings, host=host, port=port, announce=announce, before_start=_warn_config)
+    except SettingsError as exc:
+        return _fail(str(exc))
+    except KeyboardInterrupt:  # uvicorn shut down cleanly, then re-raised the signal
+        return 0
+
+
+def _serve_stdio(settings: Settings) -> int:
+    import anyio
+
     _warn_config(settings)
+    if sys.stdin.isatty():
+        # A person started it by hand; an MCP client would have connected pipes. Say what is going on.
+        print(
+            f"{PROG}: serving MCP over stdio, waiting for an MCP client on stdin (Ctrl-C stops); "
+            f"to see it work, run: {PROG} demo",
+            file=sys.stderr,
+            flush=True,
+        )
     from keitaro_mcp.server import build_server
 
     server = build_server(settings)
@@ -134,6 +166,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def _emit(text: str) -> None:
+    """Write to stdout now; when the reader has gone (`keitaro-mcp call ... | head`), stop writing quietly."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _drop_stdout()
+
+
+def _drop_stdout() -> None:
+    # Point stdout at devnull so nothing written later, nor the interpreter's last flush, raises again.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
 def _warn_config(settings: Settings) -> None:
     if settings.config_problem:
         print(
@@ -142,21 +190,20 @@ def _warn_config(settings: Settings) -> None:
 
 
 def _print_tools(settings: Settings) -> int:
-    from keitaro_mcp.operations import OPERATIONS
-    from keitaro_mcp.registry import select_operations
+    # From the generated tool index: no operation module nor the SDK is imported (benchmarks/cli_bench.py).
+    from keitaro_mcp.tool_index import load_cards
 
-    ops = select_operations(OPERATIONS, settings.toolsets, settings.read_only)
+    cards = [c for c in load_cards() if c.toolset in settings.toolsets and (c.read_only or not settings.read_only)]
     rows = [("TOOL", "TOOLSET", "ACCESS", "HINTS")]
-    for op in ops:
-        hints = ",".join(
-            h for h, on in (("destructive", op.destructive), ("idempotent", op.idempotent and not op.read_only)) if on
-        )
-        rows.append((op.name, op.toolset, "read" if op.read_only else "write", hints or "-"))
+    for card in cards:
+        flags = (("destructive", card.destructive), ("idempotent", card.idempotent and not card.read_only))
+        hints = ",".join(h for h, on in flags if on)
+        rows.append((card.name, card.toolset, "read" if card.read_only else "write", hints or "-"))
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
-    for row in rows:
-        print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3])
+    lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3] for row in rows]
     mode = " (read-only mode)" if settings.read_only else ""
-    print(f"\n{len(ops)} tools in toolsets: {', '.join(sorted(settings.toolsets))}{mode}")
+    lines.append(f"\n{len(cards)} tools in toolsets: {', '.join(sorted(settings.toolsets))}{mode}")
+    _emit("\n".join(lines) + "\n")
     return 0
 
 
@@ -167,6 +214,7 @@ def _call(settings: Settings, tool: str, raw: str) -> int:
         return _fail(f"arguments are not JSON ({exc}); pass an object such as '{{\"campaign_id\": 1}}'")
     if not isinstance(arguments, dict):
         return _fail("arguments must be a JSON object such as '{\"campaign_id\": 1}'")
+    import anyio
     from mcp import Client
     from mcp.shared.exceptions import MCPError
 
@@ -184,7 +232,7 @@ def _call(settings: Settings, tool: str, raw: str) -> int:
         if protocol_error is None:
             raise
         return _fail(protocol_error.error.message)
-    print(json.dumps(envelope, ensure_ascii=False, indent=2))
+    _emit(json.dumps(envelope, ensure_ascii=False, indent=2) + "\n")
     return code
 
 

@@ -24,11 +24,13 @@ needs `KEITARO_MCP_ALLOWED_HOSTS`; loopback names stay allowed for local probes.
 
 from __future__ import annotations
 
+import errno
 import hmac
 import ipaddress
 import json
 import os
-from collections.abc import Iterable
+import socket
+from collections.abc import Callable, Iterable
 
 import httpx
 from mcp.server.transport_security import TransportSecuritySettings
@@ -38,7 +40,17 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from keitaro_mcp.settings import Settings, SettingsError
 
-__all__ = ["ALLOWED_HOSTS_ENV", "HttpGuard", "build_http_app", "check_bind", "extra_hosts", "is_loopback", "serve_http"]
+__all__ = [
+    "ALLOWED_HOSTS_ENV",
+    "HttpGuard",
+    "bind_socket",
+    "build_http_app",
+    "check_bind",
+    "extra_hosts",
+    "is_loopback",
+    "ready_line",
+    "serve_http",
+]
 
 ALLOWED_HOSTS_ENV = "KEITARO_MCP_ALLOWED_HOSTS"
 MCP_PATH = "/mcp"
@@ -183,11 +195,76 @@ def build_http_app(
     return app
 
 
-def serve_http(settings: Settings, *, host: str, port: int) -> int:
-    """Run the HTTP transport with uvicorn until interrupted."""
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening-ready TCP socket on host:port; raise SettingsError (one line, for the CLI's exit 2) when not.
+
+    The socket is bound here rather than by uvicorn so a busy port or a bad address is one clear line instead of
+    uvicorn's logged `[Errno 98]` and exit 3, and so `--port 0` can report the port it got.
+    """
+    where = f"{_host_name(host)}:{port}"
+    if not 0 <= port <= 65535:
+        raise SettingsError(f"--port {port} is not a TCP port; use a number from 1 to 65535")
+    try:
+        infos = socket.getaddrinfo(host.strip("[]") or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror:
+        raise SettingsError(f"cannot serve HTTP on {where}: --host {host!r} is not a known address") from None
+    family, kind, proto, _, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        raise SettingsError(f"cannot serve HTTP on {where}: {_bind_problem(exc, host)}") from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def _bind_problem(exc: OSError, host: str) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        return "the port is in use (another server is running there); choose another with --port"
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return f"{host} is not an address of this machine; use --host 127.0.0.1 or one of its own addresses"
+    if exc.errno == errno.EACCES:
+        return "permission denied (ports below 1024 need privileges); choose --port 1024 or above"
+    return exc.strerror or str(exc)
+
+
+def ready_line(settings: Settings, host: str, port: int, allowed_hosts: Iterable[str] = ()) -> str:
+    """What the HTTP transport says on stderr once it accepts connections: where, which transport, which auth."""
+    url = f"http://{_host_name(host)}:{port}{MCP_PATH}"
+    auth = "bearer token (KEITARO_MCP_TOKEN)" if settings.mcp_token else "none (loopback only)"
+    names = ", ".join(allowed_hosts)
+    where = f"; all interfaces, clients use {names}" if host in _WILDCARDS else ""
+    tracker = "sandbox" if settings.is_sandbox else (settings.base_url or "not configured")
+    return (
+        f"keitaro-mcp: ready: MCP over streamable HTTP at {url}{where}; auth: {auth}; tracker: {tracker}; Ctrl-C stops"
+    )
+
+
+def serve_http(
+    settings: Settings,
+    *,
+    host: str,
+    port: int,
+    announce: Callable[[str], None] | None = None,
+    before_start: Callable[[Settings], None] | None = None,
+) -> int:
+    """Run the HTTP transport with uvicorn until interrupted.
+
+    Raises SettingsError (one line) for an unsafe bind, a busy port or an address that cannot be bound; nothing
+    else is said before that. `before_start` runs once the socket is bound; `announce` gets the ready line once
+    connections are accepted.
+    """
     import uvicorn
 
-    app = build_http_app(settings, host=host, port=port)
+    extra = extra_hosts(os.environ.get(ALLOWED_HOSTS_ENV))
+    check_bind(settings, host, extra)
+    sock = bind_socket(host, port)
+    port = sock.getsockname()[1]  # the real one when --port 0 asked for any free port
+    if before_start is not None:
+        before_start(settings)
+    app = build_http_app(settings, host=host, port=port, allowed_hosts=extra)
     config = uvicorn.Config(
         app,
         host=host,
@@ -198,5 +275,16 @@ def serve_http(settings: Settings, *, host: str, port: int) -> int:
         server_header=False,
         timeout_graceful_shutdown=5,
     )
-    uvicorn.Server(config).run()
+    line = ready_line(settings, host, port, extra)
+
+    class _Server(uvicorn.Server):
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets)
+            if self.started and announce is not None:
+                announce(line)
+
+    try:
+        _Server(config).run(sockets=[sock])
+    finally:
+        sock.close()
     return 0

@@ -16,9 +16,9 @@ from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mcp.types import Tool
-
 if TYPE_CHECKING:
+    from mcp.types import Tool
+
     from keitaro_mcp.registry import Operation
 
 __all__ = ["INDEX_PATH", "ToolCard", "card_for", "load_cards", "render_index", "resolve"]
@@ -45,6 +45,9 @@ class ToolCard:
 
     @cached_property
     def tool(self) -> Tool:
+        # Imported here: `keitaro-mcp tools` reads the cards without paying for the SDK's types (about a second).
+        from mcp.types import Tool
+
         return Tool.model_validate(self.definition)
 
 
