@@ -3,8 +3,9 @@
 #
 #   scripts/check_package.sh
 #
-# Checks: `python -m build` (sdist, then the wheel built from that sdist); the wheel carries py.typed and the
-# sandbox, and no tests or benchmarks; its version is keitaro_mcp.__version__; installed with constraints.txt
+# Checks: `python -m build` (sdist, then the wheel built from that sdist); the wheel carries py.typed, the
+# sandbox and the built report view (keitaro_mcp/views/report.html: no Node needed to install), and no tests,
+# benchmarks or view sources; its version is keitaro_mcp.__version__; installed with constraints.txt
 # into a new venv (outside the repository, so the source tree cannot leak in), `keitaro-mcp --version`,
 # `keitaro-mcp tools` and `keitaro-mcp demo` work. Reaches only PyPI (build requirements, dependencies).
 set -euo pipefail
@@ -32,10 +33,11 @@ import sys, tarfile, zipfile
 wheel, sdist, version = sys.argv[1:]
 names = zipfile.ZipFile(wheel).namelist()
 problems = []
-for required in ("keitaro_mcp/py.typed", "keitaro_mcp/__init__.py", "keitaro_mcp/sandbox/__init__.py"):
+for required in ("keitaro_mcp/py.typed", "keitaro_mcp/__init__.py", "keitaro_mcp/sandbox/__init__.py",
+                 "keitaro_mcp/views/report.html"):
     if required not in names:
         problems.append(f"wheel lacks {required}")
-stray = [n for n in names if n.split("/")[0] in ("tests", "benchmarks", "scripts", "docs")]
+stray = [n for n in names if n.split("/")[0] in ("tests", "benchmarks", "scripts", "docs", "ui")]
 if stray:
     problems.append(f"wheel carries {stray[:5]}")
 if f"keitaro_mcp-{version}.dist-info/METADATA" not in names:
@@ -47,13 +49,13 @@ entry = zipfile.ZipFile(wheel).read(f"keitaro_mcp-{version}.dist-info/entry_poin
 if "keitaro-mcp = keitaro_mcp.cli:main" not in entry:
     problems.append("no keitaro-mcp console script")
 members = tarfile.open(sdist).getnames()
-for required in ("README.md", "pyproject.toml", "keitaro_mcp/py.typed"):
+for required in ("README.md", "pyproject.toml", "keitaro_mcp/py.typed", "keitaro_mcp/views/report.html"):
     if not any(m.endswith("/" + required) for m in members):
         problems.append(f"sdist lacks {required}")
 print(f"wheel: {len(names)} files; sdist: {len(members)} files")
 if problems:
     sys.exit("\n".join(f"FAIL: {p}" for p in problems))
-print("ok: py.typed, sandbox, console script, mcp-name marker; no tests or benchmarks in the wheel")
+print("ok: py.typed, sandbox, report view, console script, mcp-name marker; no tests or benchmarks in the wheel")
 EOF
 
 echo "== fresh virtual environment, the wheel alone"
@@ -64,10 +66,14 @@ run "$WORK/venv/bin/pip" install -q --disable-pip-version-check "${CONSTRAINTS[@
     { cat "$WORK/pip.log"; echo "FAIL: pip install of the wheel"; exit 1; }
 
 cd "$WORK"  # not the repository: the installed package must stand on its own
-env -u PYTHONPATH "$WORK/venv/bin/python" - "$WORK/venv" <<'EOF'
+env -u PYTHONPATH "$WORK/venv/bin/python" - "$WORK/venv" "$ROOT/keitaro_mcp/views/report.html" <<'EOF'
 import sys, keitaro_mcp
+from keitaro_mcp.views import report_html
 assert keitaro_mcp.__file__.startswith(sys.argv[1]), f"imported from {keitaro_mcp.__file__}"
 print(f"ok: keitaro_mcp {keitaro_mcp.__version__} imported from the new venv")
+with open(sys.argv[2], encoding="utf-8") as committed:
+    assert report_html() == committed.read(), "the installed report view is not the committed one"
+print(f"ok: the installed package serves the committed report view ({len(report_html())} characters)")
 EOF
 KT=(env -u PYTHONPATH -u KEITARO_URL -u KEITARO_API_KEY -u KEITARO_TOOLSETS -u KEITARO_READ_ONLY "$WORK/venv/bin/keitaro-mcp")
 run "${KT[@]}" --version | tee "$WORK/version.txt"
