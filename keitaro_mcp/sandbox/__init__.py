@@ -18,7 +18,7 @@ Layout:
   error answers); ``_archivable.py`` the create/update/archive/restore/clone the simple entities share;
   ``_files.py`` the local files of offers and landing pages.
 - ``reports``: the report engine behind ``/report/build``, the click and conversion logs and cost writes.
-- ``seed``: the deterministic demo data.
+- ``seed``: the deterministic demo data, one function per entity kind, then the traffic.
 - ``pipeline.py``: count → faults → auth → handler → record, for every request (``app.py`` puts it in
   front of the route tables); ``control.py``: the ``/_sandbox`` control path; ``postback.py``: the
   tracker's postback endpoint.
@@ -121,7 +121,6 @@ class Sandbox:
             from keitaro_mcp.sandbox import seed as seeding
 
             seeding.seed(self.store, self.seed, self.clicks, self.now, self.postback_key)
-            seeding.campaign_cost_values(self.store)
             if self.store.path != ":memory:":
                 self.store.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self._seeded = True

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from starlette.testclient import TestClient
 
@@ -28,20 +28,20 @@ class Api:
     def close(self) -> None:
         self.client.__exit__(None, None, None)
 
-    def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    def request(self, method: str, path: str, **kwargs: Any) -> httpx2.Response:
         headers = {**HEADERS, **kwargs.pop("headers", {})}
         return self.client.request(method, f"/admin_api/v1{path}", headers=headers, **kwargs)
 
-    def get(self, path: str, **kwargs: Any) -> httpx.Response:
+    def get(self, path: str, **kwargs: Any) -> httpx2.Response:
         return self.request("GET", path, **kwargs)
 
-    def post(self, path: str, **kwargs: Any) -> httpx.Response:
+    def post(self, path: str, **kwargs: Any) -> httpx2.Response:
         return self.request("POST", path, **kwargs)
 
-    def put(self, path: str, **kwargs: Any) -> httpx.Response:
+    def put(self, path: str, **kwargs: Any) -> httpx2.Response:
         return self.request("PUT", path, **kwargs)
 
-    def delete(self, path: str, **kwargs: Any) -> httpx.Response:
+    def delete(self, path: str, **kwargs: Any) -> httpx2.Response:
         return self.request("DELETE", path, **kwargs)
 
     def ok(self, method: str, path: str, **kwargs: Any) -> Any:

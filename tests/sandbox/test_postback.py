@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
+import httpx2
 
 from tests.sandbox.conftest import Api
 
@@ -18,7 +18,7 @@ def _click(api: Api, campaign_id: int = 1) -> tuple[int, str]:
     return int(rows[0][0]), str(rows[0][1])
 
 
-def _postback(api: Api, **params: Any) -> httpx.Response:
+def _postback(api: Api, **params: Any) -> httpx2.Response:
     return api.client.get("/sandboxpb/postback", params=params)
 
 

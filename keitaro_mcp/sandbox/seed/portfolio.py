@@ -1,0 +1,268 @@
+"""What the demo media buyer runs: traffic sources, affiliate networks, offers, campaigns, groups and
+landing pages. Real-looking names only; every number here shapes the demo's story (which campaigns
+win, which lose, which offer converts where)."""
+
+from __future__ import annotations
+
+__all__ = [
+    "AFFILIATE_NETWORKS",
+    "CAMPAIGNS",
+    "CAMPAIGN_GROUPS",
+    "LANDINGS",
+    "LANDING_GROUPS",
+    "OFFERS",
+    "OFFER_GROUPS",
+    "TRAFFIC_SOURCES",
+]
+
+# name, template, mobile share, bot rate, referrers/sources, postback url
+TRAFFIC_SOURCES: list[tuple[str, str, float, float, list[str], str]] = [
+    (
+        "Facebook Ads",
+        "facebook",
+        0.85,
+        0.04,
+        ["facebook.com", "instagram.com", "m.facebook.com"],
+        "https://www.facebook.com/tr/?id={pixel}&ev={status}",
+    ),
+    ("Google Ads", "google", 0.55, 0.02, ["google.com", "youtube.com", "googlesyndication.com"], ""),
+    (
+        "TikTok Ads",
+        "tiktok",
+        0.97,
+        0.05,
+        ["tiktok.com", "pangle.io"],
+        "https://analytics.tiktok.com/postback?cid={subid}",
+    ),
+    (
+        "PropellerAds",
+        "propellerads",
+        0.75,
+        0.12,
+        ["push.propellerads.com", "onclckmn.com", "ad.propellerads.com"],
+        "http://ad.propellerads.com/conversion.php?aid=3510&pid=&tid=92345&visitor_id={external_id}&payout={payout}",
+    ),
+    (
+        "Taboola",
+        "taboola",
+        0.6,
+        0.03,
+        ["cnn.com", "foxnews.com", "usatoday.com", "bild.de", "lemonde.fr"],
+        "https://trc.taboola.com/actions-handler/log/3/s2s-action?click-id={external_id}&name={status}",
+    ),
+    (
+        "Zeropark",
+        "zeropark",
+        0.7,
+        0.09,
+        ["zeropark.com", "popads.net"],
+        "http://postback.zeroredirect.com/zppostback/{external_id}?payout={payout}",
+    ),
+]
+
+# name, template, offer_param, postback host
+AFFILIATE_NETWORKS: list[tuple[str, str, str]] = [
+    ("AdCombo", "adcombo", "subacc={subid}&subacc2={campaign_id}"),
+    ("Everad", "everad", "sid1={subid}&sid2={source}"),
+    ("ClickDealer", "clickdealer", "s2={subid}&s3={campaign_name}"),
+    ("MaxBounty", "maxbounty", "s1={subid}"),
+    ("Mobidea", "mobidea", "clickid={subid}"),
+    ("CrakRevenue", "crakrevenue", "aff_sub={subid}&aff_sub2={sub_id_1}"),
+]
+
+# name, network index, payout, payout type, countries, base conversion rate %, approve %, upsell (rebills)
+OFFERS: list[tuple[str, int, float, str, list[str], float, float, bool]] = [
+    ("Keto Burn Max - Diet Pills - CPA", 0, 38.0, "CPA", ["US", "CA", "AU"], 2.2, 55, False),
+    ("Hondrocream - Joint Cream - CPA", 1, 22.0, "CPA", ["DE", "IT", "ES", "PL"], 3.1, 48, False),
+    ("Cardiol - Blood Pressure - CPA", 1, 24.0, "CPA", ["IT", "ES", "FR", "TR"], 2.8, 45, False),
+    ("Money Amulet - CPA", 0, 16.0, "CPA", ["BR", "MX", "ES"], 3.5, 40, False),
+    ("Slimagic Drops - CPA", 0, 12.0, "CPA", ["ID", "PH", "TH"], 4.0, 38, False),
+    ("Vavada Casino - FTD", 2, 95.0, "CPA", ["BR", "PL", "TR"], 0.9, 70, False),
+    ("1win Sports - FTD", 2, 42.0, "CPA", ["IN", "BR", "MX"], 1.4, 65, False),
+    ("PlayAmo Casino - FTD", 3, 150.0, "CPA", ["CA", "AU", "DE"], 0.5, 75, False),
+    ("Flirtmatch - DOI", 4, 4.5, "CPA", ["DE", "FR", "GB"], 6.5, 85, False),
+    ("Sexy Encounters - SOI", 5, 2.2, "CPA", ["US", "GB", "CA", "AU"], 9.0, 90, False),
+    ("iPhone 15 Pro Sweepstakes - CC Submit", 3, 28.0, "CPA", ["FR", "DE", "IT", "ES"], 1.6, 80, True),
+    # Offer 12: wide geo, the "best EPC per country" demo question.
+    ("Amazon $750 Gift Card - SOI", 3, 3.1, "CPA", ["US", "GB", "CA", "AU", "DE", "FR"], 7.5, 92, False),
+    ("Total AV Antivirus - Trial", 3, 45.0, "CPA", ["US", "GB", "CA"], 1.8, 60, True),
+    ("Surfshark VPN - Subscription", 2, 55.0, "CPA", ["US", "GB", "DE", "FR"], 1.1, 70, True),
+    ("Crypto Trader Pro - Registration", 2, 280.0, "CPA", ["GB", "DE", "AU", "CA"], 0.35, 30, False),
+    ("LoanPro Payday - Lead", 0, 18.0, "CPA", ["US"], 2.5, 50, False),
+    ("Mostbet - Registration", 2, 9.0, "CPA", ["IN", "TR", "BR"], 4.0, 75, False),
+    ("Prostatricum - Men Health - CPA", 1, 20.0, "CPA", ["MX", "BR", "PH"], 2.9, 42, False),
+    ("Glucofort - Blood Sugar - CPA", 0, 35.0, "CPA", ["US", "CA", "GB"], 1.9, 52, False),
+    ("Hair Spray Pro - CPA", 1, 14.0, "CPA", ["IN", "ID", "TH"], 3.8, 35, False),
+    ("Mobile Game Install - CPI", 4, 0.9, "CPC", ["US", "DE", "GB", "BR", "IN"], 12.0, 100, False),
+    ("Tinder-like Dating App - SOI", 4, 1.6, "CPA", ["IN", "ID", "PH", "MX", "BR"], 8.0, 88, False),
+    ("Solar Panels Quote - Lead", 3, 24.0, "CPA", ["US", "AU"], 1.5, 60, False),
+    ("Smart Watch X7 - COD", 1, 17.0, "CPA", ["PL", "TR", "DE", "IT"], 2.6, 46, False),
+    ("Bet365-style Sportsbook - FTD", 5, 120.0, "CPA", ["GB", "DE", "CA"], 0.6, 72, False),
+    ("Norton-style Security - Trial", 3, 38.0, "CPA", ["US", "CA", "AU", "GB"], 1.5, 58, True),
+    ("Gold IRA Guide - Lead", 0, 65.0, "CPA", ["US"], 0.8, 55, False),
+    ("Insurance Quotes - Lead", 0, 12.0, "CPA", ["US", "CA"], 3.0, 65, False),
+    ("Magic Mushroom Coffee - CPA", 1, 19.0, "CPA", ["DE", "FR", "ES", "IT"], 2.4, 47, False),
+    ("Casino Royale Slots - FTD", 5, 85.0, "CPA", ["IN", "BR", "CA", "AU"], 0.8, 68, False),
+]
+
+# name, traffic source index, group index, countries (weighted), offer ids, cost type, cost value,
+# name, traffic source index, campaign group index, countries (weighted), offer ids, cost type,
+# target ROI % (the seeder derives the per-click cost from the generated revenue, so each campaign's
+# story holds for any seed and size), volume weight, conversion multiplier, special behaviour:
+#   broken_last_week: clicks keep coming, conversions stopped 6 days ago (postback broken);
+#   fatigue: converts well for months, then CR falls over the last 10 days (loses money last week);
+#   new: started 20 days ago; paused: disabled 30 days ago; archived: in the archive since 45 days;
+#   no_cost: costs never imported (cost 0, only revenue).
+CAMPAIGNS: list[tuple[str, int, int, dict[str, float], list[int], str, float, float, float, str]] = [
+    ("FB | Nutra | Keto Burn | US-CA", 0, 0, {"US": 6, "CA": 2, "AU": 1}, [1, 19], "CPC", 35, 9, 1.15, ""),
+    ("FB | Nutra | Joints | DE-IT", 0, 0, {"DE": 4, "IT": 3, "ES": 2, "PL": 1}, [2, 24, 29], "CPC", 22, 8, 1.05, ""),
+    (
+        "TikTok | Dating | Flirtmatch | EU",
+        2,
+        2,
+        {"DE": 4, "FR": 3, "GB": 3},
+        [9, 12],
+        "CPM",
+        10,
+        7,
+        1.0,
+        "broken_last_week",
+    ),
+    (
+        "Propeller | Sweeps | iPhone 15 | FR-DE",
+        3,
+        3,
+        {"FR": 4, "DE": 3, "IT": 2, "ES": 2},
+        [11, 12],
+        "CPC",
+        48,
+        12,
+        1.1,
+        "",
+    ),
+    ("Google | Finance | Payday | US", 1, 4, {"US": 1}, [16, 28], "CPC", -28, 4, 0.9, "losing"),
+    ("Taboola | Nutra | Glucofort | US", 4, 0, {"US": 4, "CA": 1, "GB": 1}, [19, 1], "CPC", 18, 6, 1.0, "fatigue"),
+    ("Zeropark | Gambling | Vavada | BR-PL", 5, 1, {"BR": 4, "PL": 2, "TR": 2}, [6, 17], "CPC", 30, 10, 1.0, ""),
+    ("FB | Gambling | 1win | IN", 0, 1, {"IN": 1}, [7, 17, 30], "CPC", 41, 8, 1.2, ""),
+    (
+        "Propeller | Sweeps | Gift Card | US-GB",
+        3,
+        3,
+        {"US": 4, "GB": 2, "CA": 1, "AU": 1},
+        [12],
+        "CPC",
+        26,
+        11,
+        1.0,
+        "",
+    ),
+    (
+        "Taboola | Software | Total AV | US-GB",
+        4,
+        5,
+        {"US": 3, "GB": 2, "CA": 1},
+        [13, 26],
+        "CPC",
+        -35,
+        5,
+        1.0,
+        "losing",
+    ),
+    ("Google | Software | VPN | EU", 1, 5, {"GB": 2, "DE": 2, "FR": 1, "US": 2}, [14], "CPC", 55, 4, 1.25, ""),
+    (
+        "FB | Crypto | Trader Pro | Tier1",
+        0,
+        4,
+        {"GB": 2, "DE": 2, "AU": 1, "CA": 1},
+        [15],
+        "CPC",
+        -45,
+        4,
+        0.7,
+        "losing",
+    ),
+    ("TikTok | Nutra | Slimagic | SEA", 2, 0, {"ID": 3, "PH": 2, "TH": 2}, [5, 20], "CPM", 12, 8, 1.0, ""),
+    ("Zeropark | Nutra | Prostatricum | LATAM", 5, 0, {"MX": 3, "BR": 2, "PH": 1}, [18, 4], "CPC", 20, 7, 0.95, ""),
+    (
+        "Propeller | Apps | Game Install | WW",
+        3,
+        6,
+        {"US": 2, "DE": 1, "GB": 1, "BR": 2, "IN": 3},
+        [21],
+        "CPC",
+        15,
+        9,
+        1.0,
+        "",
+    ),
+    ("TikTok | Dating | App SOI | Asia", 2, 2, {"IN": 3, "ID": 2, "PH": 2, "MX": 1}, [22, 12], "CPM", 8, 7, 1.0, ""),
+    ("Google | Leads | Solar | US-AU", 1, 4, {"US": 3, "AU": 1}, [23, 27], "CPC", 60, 3, 1.1, "new"),
+    (
+        "FB | Ecom | Smart Watch | PL-TR",
+        0,
+        7,
+        {"PL": 2, "TR": 2, "DE": 1, "IT": 1},
+        [24, 2],
+        "CPC",
+        -12,
+        6,
+        1.0,
+        "paused",
+    ),
+    ("Taboola | Sports | Sportsbook | UK", 4, 1, {"GB": 3, "DE": 1, "CA": 1}, [25, 8], "CPC", 33, 4, 1.0, ""),
+    (
+        "FB | Nutra | Mushroom Coffee | EU",
+        0,
+        0,
+        {"DE": 2, "FR": 2, "ES": 1, "IT": 1},
+        [29, 3],
+        "CPC",
+        5,
+        5,
+        1.0,
+        "archived",
+    ),
+    (
+        "Zeropark | Casino | Royale Slots | WW",
+        5,
+        1,
+        {"IN": 2, "BR": 2, "CA": 1, "AU": 1},
+        [30, 6],
+        "CPC",
+        -18,
+        8,
+        0.85,
+        "",
+    ),
+    ("Google | Finance | Insurance | US-CA", 1, 4, {"US": 3, "CA": 1}, [28, 16], "CPC", 40, 4, 1.3, ""),
+    ("Propeller | Gambling | Mostbet | IN-TR", 3, 1, {"IN": 3, "TR": 2, "BR": 1}, [17, 7], "CPC", 24, 9, 1.0, ""),
+    ("TikTok | Nutra | Hair Spray | IN-ID", 2, 0, {"IN": 3, "ID": 2, "TH": 1}, [20, 5], "CPM", 0, 6, 0.9, "no_cost"),
+]
+
+CAMPAIGN_GROUPS = [
+    "Nutra",
+    "Gambling",
+    "Dating",
+    "Sweepstakes",
+    "Finance & Leads",
+    "Software & VPN",
+    "Apps",
+    "E-commerce",
+]
+OFFER_GROUPS = ["Nutra offers", "iGaming offers", "Dating offers", "Sweeps & Leads"]
+LANDING_GROUPS = ["Prelanders", "Quizzes", "Advertorials"]
+
+LANDINGS = [
+    "Keto Advertorial - Doctor Story (EN)",
+    "Joint Pain Quiz (DE)",
+    "Sweepstakes Spin Wheel",
+    "iPhone Giveaway - Survey (FR)",
+    "Dating Age Gate Prelander",
+    "Casino Bonus Wheel (PT-BR)",
+    "VPN Speed Test Prelander",
+    "Antivirus Scan Alert",
+    "Gift Card Quiz (EN)",
+    "Loan Calculator Prelander",
+    "Blood Sugar Article (EN)",
+    "News Style Advertorial (ES)",
+]
