@@ -1,6 +1,6 @@
 """README tables generated from the registry (a test fails when the README is stale).
 
-python -m keitaro_mcp.docs          rewrite README.md's generated blocks and server.json's variables in place
+python -m keitaro_mcp.docs          rewrite README.md's generated blocks and server.json's version and variables
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import re
 import sys
 from pathlib import Path
 
+from keitaro_mcp import __version__
 from keitaro_mcp.operations import OPERATIONS, by_module
 from keitaro_mcp.registry import Operation
 from keitaro_mcp.settings import ENV_VARS
@@ -146,8 +147,11 @@ def server_json_env() -> list[dict[str, object]]:
 
 
 def update_server_json(text: str) -> str:
+    """server.json with the package's version and the settings' variables (scripts/release.py bump calls this)."""
     doc = json.loads(text)
+    doc["version"] = __version__
     for package in doc["packages"]:
+        package["version"] = __version__
         package["environmentVariables"] = server_json_env()
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
