@@ -2,6 +2,7 @@
 
 Tool descriptions point here ("names: keitaro://catalog/measures"), so tools/list stays small while the model can
 still look up every measure, dimension, operator and period when it needs one. Contents are compact JSON.
+The report view (`ui://keitaro/report.html`, an MCP Apps HTML document for hosts that draw it) is listed here too.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from keitaro_mcp.report_catalog import (
     PERIODS,
 )
 from keitaro_mcp.tool_index import ToolCard
+from keitaro_mcp.views import read_view, view_resources
 
 __all__ = ["RESOURCES", "list_resources", "read_resource"]
 
@@ -40,8 +42,11 @@ RESOURCES: dict[str, tuple[str, str]] = {
 
 def list_resources() -> list[Resource]:
     return [
-        Resource(uri=uri, name=name, description=description, mime_type=MIME)
-        for uri, (name, description) in RESOURCES.items()
+        *(
+            Resource(uri=uri, name=name, description=description, mime_type=MIME)
+            for uri, (name, description) in RESOURCES.items()
+        ),
+        *view_resources(),
     ]
 
 
@@ -68,5 +73,8 @@ def _content(uri: str, tools: Iterable[Operation | ToolCard]) -> Any:
 
 
 def read_resource(uri: str, tools: Iterable[Operation | ToolCard]) -> list[TextResourceContents]:
-    """The resource's JSON text; an unknown URI is JSON-RPC -32602 (resource not found, SEP-2164)."""
+    """The resource's JSON text (a view: its HTML); an unknown URI is JSON-RPC -32602 (not found, SEP-2164)."""
+    view = read_view(uri)
+    if view is not None:
+        return view
     return [TextResourceContents(uri=uri, mime_type=MIME, text=to_json(_content(uri, tools)))]

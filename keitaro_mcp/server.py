@@ -33,7 +33,7 @@ from mcp.types import (
 )
 from pydantic import ValidationError
 
-from keitaro_mcp import __version__, prompts, resources
+from keitaro_mcp import __version__, prompts, resources, views
 from keitaro_mcp.context import OperationFacts, request_info, template_url
 from keitaro_mcp.envelope import Envelope, RequestInfo, error_envelope, to_json
 from keitaro_mcp.executor import Executor
@@ -98,7 +98,7 @@ def build_server(
     every = {card.name: card for card in cards}
     enabled = [c for c in cards if c.toolset in settings.toolsets and (c.read_only or not settings.read_only)]
     by_name = {card.name: card for card in enabled}
-    tools = [card.tool for card in enabled]
+    tools = [views.link(card.tool) for card in enabled]
     resolved: dict[str, Operation] = {}
 
     def operation(card: ToolCard) -> Operation:
@@ -188,7 +188,7 @@ def build_server(
     async def get_prompt(ctx: ServerRequestContext[AppState], params: GetPromptRequestParams) -> GetPromptResult:
         return prompts.get_prompt(params.name, params.arguments)
 
-    return Server(
+    server = Server(
         "keitaro-mcp",
         version=__version__,
         title="Keitaro",
@@ -202,3 +202,6 @@ def build_server(
         on_list_prompts=list_prompts,
         on_get_prompt=get_prompt,
     )
+    # MCP Apps: report tools link the report view; clients without the extension ignore the link.
+    server.extensions[views.EXTENSION_ID] = {}
+    return server
