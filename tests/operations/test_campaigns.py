@@ -28,14 +28,6 @@ async def test_list_campaigns_pages_with_offset_and_limit(kt: Kt) -> None:
     assert [c["id"] for c in page["data"]] == [c["id"] for c in everything["data"][2:5]]
 
 
-async def test_get_campaign(kt: Kt) -> None:
-    first = (await kt.ok("list_campaigns", {"limit": 1}))["data"][0]
-    envelope = await kt.ok("get_campaign", {"campaign_id": first["id"]})
-    assert kt.wire.last.method == "GET" and kt.wire.last.path == f"/campaigns/{first['id']}"
-    assert envelope["operation"] == "get" and envelope["data"]["id"] == first["id"]
-    assert envelope["request"]["headers"]["Api-Key"] == "***"
-
-
 async def test_create_campaign_generates_an_alias_and_sends_group_id_as_string(kt: Kt) -> None:
     envelope = await kt.ok("create_campaign", {"name": "Wire create", "group_id": 3, "state": "disabled"})
     body = kt.wire.last.body
@@ -100,14 +92,6 @@ async def test_clone_campaign_names_the_copy(kt: Kt) -> None:
     assert copy["name"] == "Copy of Original" and copy["id"] != campaign_id
 
 
-async def test_list_campaign_flows(kt: Kt) -> None:
-    first = (await kt.ok("list_campaigns", {"limit": 1}))["data"][0]
-    flows = await kt.ok("list_campaign_flows", {"campaign_id": first["id"]})
-    assert kt.wire.last.method == "GET" and kt.wire.last.path == f"/campaigns/{first['id']}/streams"
-    assert flows["resource"] == "stream" and flows["operation"] == "getAll"
-    assert flows["count"] >= 1 and all(f["campaign_id"] == first["id"] for f in flows["data"])
-
-
 async def campaign_cost(kt: Kt, campaign_id: int, day: str) -> float:
     args = {"period": day, "measures": ["clicks", "cost"], "filters": [["campaign_id", "EQUALS", campaign_id]]}
     report = (await kt.ok("build_report", args))["data"]
@@ -136,31 +120,10 @@ async def test_update_campaign_costs_changes_what_reports_show(kt: Kt) -> None:
 
 
 async def test_clean_campaign_archive_needs_confirmation(kt: Kt) -> None:
-    before = len(kt.wire.sent)
-    refused = await kt.call("clean_campaign_archive", {})
-    assert refused["error"]["kind"] == "invalid_arguments" and "confirm" in refused["error"]["message"]
-    assert len(kt.wire.sent) == before
+    await kt.refused("clean_campaign_archive", {}, "confirm")
     campaign_id = await new_campaign(kt, "Doomed")
     await kt.ok("archive_campaign", {"campaign_id": campaign_id})
     await kt.ok("clean_campaign_archive", {"confirm": True})
     assert kt.wire.last.method == "POST" and kt.wire.last.path == "/campaigns/clean_archive"
     deleted = await kt.ok("list_deleted_campaigns")
     assert campaign_id not in [c["id"] for c in deleted["data"]]
-
-
-@pytest.mark.parametrize(
-    ("tool", "arguments"),
-    [
-        ("get_campaign", {"campaign_id": -1}),
-        ("get_campaign", {"campaign_id": "abc"}),
-        ("create_campaign", {"alias": "no-name"}),
-        ("create_campaign", {"name": "x", "alias": "bad alias!"}),
-        ("update_campaign", {"campaign_id": 1, "cost_type": "CPA+"}),
-        ("update_campaign_costs", {"campaign_id": 1, "start_date": "yesterday", "end_date": "x", "cost": 1}),
-        ("list_campaigns", {"limit": 0}),
-    ],
-)
-async def test_bad_input_sends_nothing(kt: Kt, tool: str, arguments: dict[str, object]) -> None:
-    envelope = await kt.call(tool, arguments)
-    assert envelope["error"]["kind"] == "invalid_arguments"
-    assert not kt.wire.sent

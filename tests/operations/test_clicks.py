@@ -108,30 +108,6 @@ async def test_list_clicks_from_to_range_and_conversion_none(kt: Kt) -> None:
     assert env["data"] == []
 
 
-@pytest.mark.parametrize(
-    "args",
-    [
-        {"from": "2026-01-01"},
-        {"to": "2026-01-01"},
-        {"campaign_id": 0},
-        {"offer_id": -3},
-        {"sub_ids": {"sub_id_31": "x"}},
-        {"sub_ids": {"keyword": "x"}},
-        {"conversion": "deposit"},
-        {"country_code": "USA"},
-        {"limit": 0},
-        {"period": "last_fortnight"},
-        {"sort": "datetime desc"},
-        {"campaign": 3},
-    ],
-)
-async def test_list_clicks_bad_input_sends_nothing(kt: Kt, args: dict[str, Any]) -> None:
-    before = len(kt.wire.sent)
-    env = await kt.call("list_clicks", args)
-    assert env["success"] is False and env["error"]["kind"] == "invalid_arguments", env
-    assert len(kt.wire.sent) == before
-
-
 async def test_update_click_status_goes_through_the_tracker_postback(kt: Kt) -> None:
     click = await fresh_click(kt, 5)
     before = len(kt.wire.sent)
@@ -173,24 +149,6 @@ async def test_update_click_on_a_missing_click_is_not_found_and_sends_no_write(k
     assert [s.path for s in kt.wire.sent[before:]] == ["/clicks/log"]
 
 
-@pytest.mark.parametrize(
-    "args",
-    [
-        {"sub_id": "abc"},
-        {"sub_id": "abc", "payout": 3},
-        {"sub_id": "abc", "status": "deposit"},
-        {"sub_id": "", "status": "sale"},
-        {"sub_id": "abc", "cost": -1},
-        {"status": "sale"},
-    ],
-)
-async def test_update_click_bad_input_sends_nothing(kt: Kt, args: dict[str, Any]) -> None:
-    before = len(kt.wire.sent)
-    env = await kt.call("update_click", args)
-    assert env["error"]["kind"] == "invalid_arguments"
-    assert len(kt.wire.sent) == before
-
-
 async def test_update_costs_sends_timezone_and_currency_at_both_levels(kt: Kt) -> None:
     click = await click_with_external_id(kt, 1)
     minute = click["datetime"][:16]
@@ -212,30 +170,9 @@ async def test_update_costs_sends_timezone_and_currency_at_both_levels(kt: Kt) -
     assert after["cost"] == pytest.approx(2.5)
 
 
-@pytest.mark.parametrize(
-    "args",
-    [
-        {"campaign_ids": [], "costs": [{"start_date": "2026-01-01", "end_date": "2026-01-01", "cost": 1}]},
-        {"campaign_ids": [0], "costs": [{"start_date": "2026-01-01", "end_date": "2026-01-01", "cost": 1}]},
-        {"campaign_ids": [1], "costs": []},
-        {"campaign_ids": [1], "costs": [{"start_date": "yesterday", "end_date": "2026-01-01", "cost": 1}]},
-        {"campaign_ids": [1], "costs": [{"start_date": "2026-01-01", "end_date": "2026-01-01", "cost": -1}]},
-        {"campaign_ids": [1], "costs": [{"start_date": "2026-01-01", "end_date": "2026-01-01", "cost": 1}]},
-    ],
-)
-async def test_update_costs_bad_input_sends_nothing(kt: Kt, args: dict[str, Any]) -> None:
-    before = len(kt.wire.sent)
-    env = await kt.call("update_costs", args)
-    assert env["error"]["kind"] == "invalid_arguments"
-    assert len(kt.wire.sent) == before
-
-
 async def test_clean_stats_needs_confirm_and_does_not_send_it(kt: Kt) -> None:
     args = {"start_date": "2020-01-01 00:00", "end_date": "2020-01-01 23:59", "campaign_id": 9, "timezone": "UTC"}
-    before = len(kt.wire.sent)
-    refused = await kt.call("clean_stats", args)
-    assert refused["error"]["kind"] == "invalid_arguments" and "confirm" in refused["error"]["message"]
-    assert len(kt.wire.sent) == before
+    await kt.refused("clean_stats", args, "confirm")
     env = await kt.ok("clean_stats", args | {"confirm": True})
     assert kt.wire.last.method == "POST" and kt.wire.last.path == "/clicks/clean"
     assert kt.wire.last.body == args

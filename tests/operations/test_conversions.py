@@ -79,17 +79,6 @@ async def test_list_conversions_default_limit_and_rows(kt: Kt) -> None:
     assert stamps == sorted(stamps, reverse=True)
 
 
-@pytest.mark.parametrize(
-    "args",
-    [{"status": "deposit"}, {"from": "2026-01-01"}, {"campaign_id": 0}, {"country_code": "DEU"}, {"click_id": 1}],
-)
-async def test_list_conversions_bad_input_sends_nothing(kt: Kt, args: dict[str, Any]) -> None:
-    before = len(kt.wire.sent)
-    env = await kt.call("list_conversions", args)
-    assert env["error"]["kind"] == "invalid_arguments"
-    assert len(kt.wire.sent) == before
-
-
 async def test_test_postback_records_a_conversion_that_list_conversions_shows(kt: Kt) -> None:
     sub_id = await fresh_click(kt, 8)
     args = {
@@ -161,22 +150,3 @@ async def test_update_conversion_of_a_click_without_conversion_is_not_found(kt: 
     env = await kt.call("update_conversion", {"sub_id": sub_id, "status": "sale"})
     assert env["error"]["kind"] == "not_found" and sub_id in env["error"]["message"]
     assert [s.path for s in kt.wire.sent[before:]] == ["/conversions/log"], "no postback sent"
-
-
-@pytest.mark.parametrize(
-    ("tool", "args"),
-    [
-        ("create_conversion", {"sub_id": "x", "status": "deposit"}),
-        ("create_conversion", {"status": "sale"}),
-        ("create_conversion", {"sub_id": "x", "payout": -1}),
-        ("update_conversion", {"sub_id": "x"}),
-        ("update_conversion", {"sub_id": "x", "status": "approved"}),
-        ("test_postback", {"sub_id": "x", "currency": "dollars"}),
-        ("test_postback", {"sub_id": "x", "sub_id_2": "y"}),
-    ],
-)
-async def test_conversion_writes_bad_input_sends_nothing(kt: Kt, tool: str, args: dict[str, Any]) -> None:
-    before = len(kt.wire.sent)
-    env = await kt.call(tool, args)
-    assert env["error"]["kind"] == "invalid_arguments"
-    assert len(kt.wire.sent) == before

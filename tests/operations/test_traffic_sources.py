@@ -20,20 +20,6 @@ async def new_source(kt: Kt, name: str) -> int:
     return source_id
 
 
-async def test_list_traffic_sources(kt: Kt) -> None:
-    envelope = await kt.ok("list_traffic_sources")
-    assert kt.wire.last.method == "GET" and kt.wire.last.path == "/traffic_sources" and kt.wire.last.query == {}
-    assert envelope["resource"] == "source" and envelope["operation"] == "getAll"
-    assert envelope["count"] == len(envelope["data"]) >= 1
-
-
-async def test_get_traffic_source(kt: Kt) -> None:
-    first = (await kt.ok("list_traffic_sources"))["data"][0]
-    envelope = await kt.ok("get_traffic_source", {"traffic_source_id": first["id"]})
-    assert kt.wire.last.method == "GET" and kt.wire.last.path == f"/traffic_sources/{first['id']}"
-    assert envelope["operation"] == "get" and envelope["data"]["name"] == first["name"]
-
-
 async def test_create_traffic_source_with_parameters_and_postback(kt: Kt) -> None:
     args = {
         "name": "Wire source",
@@ -86,22 +72,3 @@ async def test_delete_answered_with_an_empty_body_is_a_success_with_null_data() 
     assert envelope is not None and not result.is_error
     assert envelope["success"] is True and envelope["data"] is None and "error" not in envelope
     assert wire.last.method == "DELETE" and wire.last.path == "/traffic_sources/12"
-
-
-@pytest.mark.parametrize(
-    ("tool", "arguments"),
-    [
-        ("get_traffic_source", {"traffic_source_id": 0}),
-        ("get_traffic_source", {"source_id": 1}),
-        ("create_traffic_source", {}),
-        ("create_traffic_source", {"name": "x", "postback_statuses": ["approved"]}),
-        ("create_traffic_source", {"name": "x", "traffic_loss": 120}),
-        ("create_traffic_source", {"name": "x", "parameters": {"sub_id_1": {"placeholder": "{zone}"}}}),
-        ("update_traffic_source", {"traffic_source_id": 1, "state": "deleted"}),
-        ("delete_traffic_source", {}),
-    ],
-)
-async def test_bad_input_sends_nothing(kt: Kt, tool: str, arguments: dict[str, object]) -> None:
-    envelope = await kt.call(tool, arguments)
-    assert envelope["error"]["kind"] == "invalid_arguments"
-    assert not kt.wire.sent

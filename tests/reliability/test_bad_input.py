@@ -14,18 +14,8 @@ from tests.conftest import Kt
 WITH_FIELDS = [op for op in OPERATIONS if op.tool.input_schema.get("properties")]
 
 
-async def refused(kt: Kt, tool: str, arguments: dict[str, Any], field: str) -> dict[str, Any]:
-    before = len(kt.wire.sent)
-    envelope = await kt.call(tool, arguments)
-    assert envelope["success"] is False
-    assert envelope["error"]["kind"] == "invalid_arguments", envelope["error"]
-    assert field in envelope["error"]["message"]
-    assert len(kt.wire.sent) == before, "nothing may reach the tracker"
-    return envelope
-
-
 async def test_ten_megabyte_string_is_refused(kt: Kt) -> None:
-    envelope = await refused(kt, "create_campaign", {"name": "a" * 10_000_000}, "name")
+    envelope = await kt.refused("create_campaign", {"name": "a" * 10_000_000}, "name")
     assert envelope["error"]["responseData"] == [
         {"field": "name", "problem": f"string of 10,000,000 characters; at most {MAX_STRING:,}"}
     ]
@@ -37,24 +27,24 @@ async def test_hundred_thousand_element_list_is_refused(kt: Kt) -> None:
         op for op in OPERATIONS if any(p.get("type") == "array" for p in op.tool.input_schema["properties"].values())
     )
     field = next(k for k, p in op.tool.input_schema["properties"].items() if p.get("type") == "array")
-    envelope = await refused(kt, op.name, {field: list(range(100_000))}, field)
+    envelope = await kt.refused(op.name, {field: list(range(100_000))}, field)
     assert f"at most {MAX_ITEMS:,}" in envelope["error"]["message"]
 
 
 @pytest.mark.parametrize("op", WITH_FIELDS, ids=[op.name for op in WITH_FIELDS])
 async def test_every_tool_refuses_an_oversized_value(kt: Kt, op: Operation) -> None:
     field = sorted(op.tool.input_schema["properties"])[0]
-    await refused(kt, op.name, {field: "x" * (MAX_STRING + 1)}, field)
+    await kt.refused(op.name, {field: "x" * (MAX_STRING + 1)}, field)
 
 
 async def test_total_size_deep_nesting_and_wide_numbers_are_refused(kt: Kt) -> None:
     many = {"name": "n", "parameters": [{"name": "p" * 90_000} for _ in range(12)]}
-    await refused(kt, "create_campaign", many, "parameters")
+    await kt.refused("create_campaign", many, "parameters")
     deep: Any = "x"
     for _ in range(100):
         deep = [deep]
-    await refused(kt, "create_campaign", {"name": "n", "parameters": deep}, "parameters")
-    await refused(kt, "get_campaign", {"campaign_id": 2**64}, "campaign_id")
+    await kt.refused("create_campaign", {"name": "n", "parameters": deep}, "parameters")
+    await kt.refused("get_campaign", {"campaign_id": 2**64}, "campaign_id")
 
 
 async def test_a_number_too_large_for_json_is_refused_not_crashed(kt: Kt) -> None:
@@ -62,6 +52,6 @@ async def test_a_number_too_large_for_json_is_refused_not_crashed(kt: Kt) -> Non
 
     The params models refuse infinity and NaN (allow_inf_nan=False), so the field is named before any request.
     """
-    await refused(
-        kt, "create_campaign", {"name": "n", "cost_value": "1e999"}, "cost_value: Input should be a finite number"
+    await kt.refused(
+        "create_campaign", {"name": "n", "cost_value": "1e999"}, "cost_value: Input should be a finite number"
     )
