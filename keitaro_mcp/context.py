@@ -211,31 +211,3 @@ class CallContext:
     def invalid(self, message: str, fields: list[dict[str, str]]) -> Envelope:
         """An `invalid_arguments` envelope naming each field and its problem; nothing was sent."""
         return self.fail("invalid_arguments", message, response_data=fields)
-
-    # -- the request path composed tools used before the call context had read/post/rows; kept until they move.
-
-    @property
-    def client(self) -> CallContext:
-        return self
-
-    @property
-    def base_url(self) -> str:
-        return self.tracker.base_url
-
-    async def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        resource: str,
-        operation: str,
-        query: dict[str, Any] | None = None,
-        body: Any = None,
-        retry: bool,
-        absolute_url: str | None = None,
-        expect: Expect = "json",
-    ) -> Envelope:
-        return await exchange(
-            self.transport, self.tracker, self.redact, method, path, resource=resource, operation=operation,
-            query=query, body=body, retry=retry, expect=expect, absolute_url=absolute_url, debug=self.settings.debug,
-        )  # fmt: skip

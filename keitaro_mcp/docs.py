@@ -9,6 +9,7 @@ import json
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 from keitaro_mcp import __version__
 from keitaro_mcp.operations import OPERATIONS, by_module
@@ -61,13 +62,13 @@ N8N_UNSUPPORTED: list[tuple[str, str, str]] = [
 _BLOCK = re.compile(r"(<!-- generated:(\w+) -->\n).*?(<!-- /generated:\2 -->)", re.S)
 
 
-def _access(op: Operation) -> str:
+def _access(op: Operation[Any]) -> str:
     if op.read_only:
         return "read"
     return "write, destructive" if op.destructive else "write"
 
 
-def _tools_table(ops: tuple[Operation, ...]) -> str:
+def _tools_table(ops: tuple[Operation[Any], ...]) -> str:
     lines = ["| tool | toolset | access | what it does |", "|---|---|---|---|"]
     for op in ops:
         star = " *" if op.toolset in DEFAULT_TOOLSETS else ""
@@ -84,7 +85,7 @@ def _toolsets_table() -> str:
     return "\n".join(lines)
 
 
-def _n8n_table(ops: tuple[Operation, ...]) -> str:
+def _n8n_table(ops: tuple[Operation[Any], ...]) -> str:
     lines = ["| n8n resource | operation | tool | Keitaro mechanism |", "|---|---|---|---|"]
     order = {r: i for i, r in enumerate(N8N_RESOURCES)}
     for op in sorted(ops, key=lambda o: (order.get(o.resource, 99), o.operation, o.name)):
@@ -96,7 +97,7 @@ def _n8n_table(ops: tuple[Operation, ...]) -> str:
     return "\n".join(lines)
 
 
-def _handler_note(op: Operation) -> list[str]:
+def _handler_note(op: Operation[Any]) -> list[str]:
     doc = (op.handler.__doc__ or "").strip() if op.handler else ""
     return [doc.split("\n")[0].rstrip(".")] if doc else [f"{op.method} {op.path}"]
 

@@ -15,7 +15,7 @@ from urllib.parse import quote
 from keitaro_mcp.compact import apply_budget
 from keitaro_mcp.context import CallContext, ProgressFn, exchange, no_progress
 from keitaro_mcp.envelope import Envelope, Redactor
-from keitaro_mcp.registry import Operation, RequestParts
+from keitaro_mcp.registry import Operation, P, RequestParts
 from keitaro_mcp.settings import Settings
 from keitaro_mcp.tracker import Tracker
 from keitaro_mcp.transport import Transport
@@ -23,12 +23,13 @@ from keitaro_mcp.transport import Transport
 __all__ = ["Executor", "default_parts"]
 
 
-def default_parts(op: Operation, args: Any) -> tuple[str, RequestParts]:
-    """Path with URL-escaped ids; remaining fields to the query (GET/DELETE and `op.query`) or the JSON body."""
+def default_parts(op: Operation[P], args: P, tracker: Tracker) -> tuple[str, RequestParts]:
+    """Path with URL-escaped ids; remaining fields to the query (GET/DELETE and `op.query`) or the JSON body, unless
+    the entry builds them itself."""
     dumped: dict[str, Any] = args.model_dump(mode="json", by_alias=True, exclude_none=True)
     path = op.path.format(**{name: quote(str(dumped.pop(name)), safe="") for name in op.path_fields})
     if op.build is not None:
-        return path, op.build(args)
+        return path, op.build(args, tracker)
     query = {k: v for k, v in dumped.items() if k in op.query or op.method in ("GET", "DELETE")}
     body = {k: v for k, v in dumped.items() if k not in query}
     return path, RequestParts(query=query or None, body=body if op.method in ("POST", "PUT") else None)
@@ -57,7 +58,9 @@ class Executor:
             redact = self._redactors[extra] = Redactor((*self._known, *extra))
         return redact
 
-    async def call(self, op: Operation, args: Any, *, tracker: Tracker, progress: ProgressFn = no_progress) -> Envelope:
+    async def call(
+        self, op: Operation[P], args: P, *, tracker: Tracker, progress: ProgressFn = no_progress
+    ) -> Envelope:
         """Run one operation with validated arguments and return its envelope, secrets masked."""
         redact = self.redactor_for(tracker)
         if op.handler is not None:
@@ -67,17 +70,20 @@ class Executor:
             )  # fmt: skip
             envelope = await op.handler(ctx, args)
         else:
-            path, parts = default_parts(op, args)
+            path, parts = default_parts(op, args, tracker)
             envelope = await exchange(
                 self.transport, tracker, redact, op.method, path, resource=op.resource, operation=op.operation,
                 query=parts.query, body=parts.body, retry=op.read_only or op.idempotent, expect=op.expect,
                 debug=self.settings.debug,
             )  # fmt: skip
-            if envelope["success"] and op.shape is not None:
-                shaped = op.shape(envelope["data"], args)
-                envelope["data"] = shaped.data
-                if shaped.meta:
-                    envelope["meta"] = shaped.meta
+            if envelope["success"]:
+                meta = parts.meta
+                if op.shape is not None:
+                    shaped = op.shape(envelope["data"], args)
+                    envelope["data"] = shaped.data
+                    meta = {**shaped.meta, **meta} if meta else shaped.meta
+                if meta:
+                    envelope["meta"] = meta
         if envelope["success"]:
             if isinstance(envelope["data"], list):
                 envelope["count"] = len(envelope["data"])

@@ -26,14 +26,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Literal, get_args
+from typing import Any, Literal, Protocol, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from keitaro_mcp.attribute_docs import apply_attribute_docstrings
-from keitaro_mcp.settings import Settings
 
 __all__ = [
     "KEITARO_INTERVALS",
@@ -41,6 +40,7 @@ __all__ = [
     "PERIOD_HELP",
     "ParsedPeriod",
     "PeriodArgs",
+    "Zoned",
     "check_timezone",
     "comparison_spans",
     "field_error",
@@ -236,9 +236,16 @@ class PeriodArgs(BaseModel):
 apply_attribute_docstrings(PeriodArgs)  # subclasses get theirs from __pydantic_init_subclass__
 
 
-def zone_for(args: PeriodArgs, settings: Settings) -> str:
-    """The argument, else KEITARO_TIMEZONE, else UTC."""
-    return args.timezone or settings.timezone or "UTC"
+class Zoned(Protocol):
+    """Where a default timezone comes from: the call's tracker (or the settings it was built from)."""
+
+    @property
+    def timezone(self) -> str | None: ...
+
+
+def zone_for(args: PeriodArgs, tracker: Zoned) -> str:
+    """The argument, else the tracker's timezone (KEITARO_TIMEZONE), else UTC."""
+    return args.timezone or tracker.timezone or "UTC"
 
 
 def tracker_now(tz: str, now: datetime | None = None) -> datetime:
@@ -297,10 +304,10 @@ def _range_of(parsed: ParsedPeriod, tz: str, now: datetime | None) -> dict[str, 
 
 
 def resolve_range(
-    args: PeriodArgs, settings: Settings, now: datetime | None = None, *, default: str = "today"
+    args: PeriodArgs, tracker: Zoned, now: datetime | None = None, *, default: str = "today"
 ) -> dict[str, Any]:
     """Keitaro's `range` body: `{interval, timezone}` for its presets, else `{from, to, timezone}` (inclusive)."""
-    return _range_of(args.parsed_period() or parse_period(default), zone_for(args, settings), now)
+    return _range_of(args.parsed_period() or parse_period(default), zone_for(args, tracker), now)
 
 
 def period_dates(period: str, tz: str, now: datetime | None = None) -> tuple[date, date] | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
-from keitaro_mcp.envelope import Envelope, error_envelope
+from keitaro_mcp.envelope import Envelope
 
 if TYPE_CHECKING:
     from keitaro_mcp.context import CallContext
@@ -53,16 +53,14 @@ def postback_url(ctx: CallContext, params: dict[str, str]) -> str:
     return f"{tracker_root(ctx)}/{key}/postback?{urlencode(params)}"
 
 
-async def send_postback(ctx: CallContext, params: dict[str, str], *, resource: str, operation: str) -> Envelope:
+async def send_postback(ctx: CallContext, params: dict[str, str]) -> Envelope:
     """Send one postback; on success `data` is the tracker's short text answer. No key: a `config` envelope."""
     if not ctx.tracker.postback_key:
         url = f"{tracker_root(ctx)}/<postback_key>/postback?{urlencode(params)}"
-        return error_envelope(ctx.request_info("GET", url), resource, operation, "config", MISSING_KEY)
-    envelope = await ctx.request(
+        return ctx.fail("config", MISSING_KEY, request=ctx.request_info("GET", url))
+    envelope = await ctx.send(
         "GET",
         "",
-        resource=resource,
-        operation=operation,
         # Not retried: the tracker queues postbacks, and a lost answer does not mean a lost postback.
         retry=False,
         absolute_url=postback_url(ctx, params),

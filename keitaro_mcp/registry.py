@@ -4,6 +4,10 @@ An `Operation` says everything about a tool: its name, the n8n node's resource/o
 envelope, the HTTP method and path template, the pydantic params model (schema, validation and docs in one),
 its toolset and explicit read-only / destructive / idempotent flags. The generic executor (executor.py) turns
 any entry into a request; an entry only brings code of its own (`handler`) when the tool composes several calls.
+
+`Operation` is generic over its params model: the handler, builder and shaper of an entry are typed against that
+model, so registering one written for another tool's arguments is a type error (mypy --strict), not a runtime
+surprise.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import re
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from mcp.types import Tool, ToolAnnotations
 from pydantic import BaseModel
@@ -24,8 +28,20 @@ from keitaro_mcp.toolsets import ALL_TOOLSETS
 if TYPE_CHECKING:
     from keitaro_mcp.context import CallContext
     from keitaro_mcp.envelope import Envelope
+    from keitaro_mcp.tracker import Tracker
 
-__all__ = ["TRACKER_PLACEHOLDERS", "HttpMethod", "Operation", "RequestParts", "Shaped", "select_operations"]
+__all__ = [
+    "TRACKER_PLACEHOLDERS",
+    "Builder",
+    "Handler",
+    "HttpMethod",
+    "Operation",
+    "P",
+    "RequestParts",
+    "Shaped",
+    "Shaper",
+    "select_operations",
+]
 
 HttpMethod = Literal["GET", "POST", "PUT", "DELETE"]
 _PLACEHOLDER = re.compile(r"{(\w+)}")
@@ -36,10 +52,12 @@ TRACKER_PLACEHOLDERS = frozenset({"postback_key"})
 
 @dataclass(frozen=True)
 class RequestParts:
-    """What the generic executor sends besides the path: query parameters and a JSON body."""
+    """What the generic executor sends besides the path: query parameters and a JSON body; `meta` goes into a
+    successful envelope's meta (e.g. the exact range a period was resolved to)."""
 
     query: dict[str, Any] | None = None
     body: Any = None
+    meta: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -50,13 +68,19 @@ class Shaped:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
-Handler = Callable[["CallContext", Any], Awaitable["Envelope"]]
-Builder = Callable[[Any], RequestParts]
-Shaper = Callable[[Any, Any], Shaped]
+P = TypeVar("P", bound=BaseModel)
+"""An operation's params model."""
+
+Handler = Callable[["CallContext", P], Awaitable["Envelope"]]
+"""A composed tool: runs several requests through the call context."""
+Builder = Callable[[P, "Tracker"], RequestParts]
+"""Maps validated arguments to the query and body, for the call's tracker (its timezone resolves periods)."""
+Shaper = Callable[[Any, P], Shaped]
+"""Reshapes a successful answer's data, knowing the arguments that asked for it."""
 
 
 @dataclass(frozen=True)
-class Operation:
+class Operation(Generic[P]):
     """One tool. Flags are explicit: Keitaro reads with POST (/report/build) and archives with DELETE."""
 
     name: str
@@ -66,7 +90,7 @@ class Operation:
     """The n8n node's operation id (getAll, get, create, update, delete, or Keitaro's action in camelCase)."""
     method: HttpMethod
     path: str
-    params: type[BaseModel]
+    params: type[P]
     toolset: str
     read_only: bool
     destructive: bool
@@ -78,11 +102,11 @@ class Operation:
     """Fields sent in the query string even on POST/PUT (Keitaro's file editor and integrations do this)."""
     expect: Literal["json", "bytes"] = "json"
     """`bytes`: a successful answer's data is the raw body (a zip download), for `shape` to describe."""
-    build: Builder | None = None
+    build: Builder[P] | None = None
     """Custom request mapping (query/body) instead of the default field split."""
-    shape: Shaper | None = None
+    shape: Shaper[P] | None = None
     """Reshapes a successful answer (e.g. report rows) for the model."""
-    handler: Handler | None = None
+    handler: Handler[P] | None = None
     """Tools that compose several calls run this instead of one request."""
 
     def __post_init__(self) -> None:
@@ -128,7 +152,7 @@ class Operation:
 
 
 def select_operations(
-    operations: Iterable[Operation], toolsets: frozenset[str], read_only: bool
-) -> tuple[Operation, ...]:
+    operations: Iterable[Operation[Any]], toolsets: frozenset[str], read_only: bool
+) -> tuple[Operation[Any], ...]:
     """The tools a server exposes: enabled toolsets only, and no writes in read-only mode (read-only wins)."""
     return tuple(op for op in operations if op.toolset in toolsets and (op.read_only or not read_only))

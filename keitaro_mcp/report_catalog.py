@@ -326,7 +326,7 @@ async def runtime_catalog(ctx: CallContext) -> Catalog | None:
     known = _CACHE.setdefault(ctx.transport, {})
     if ctx.tracker in known:
         return known[ctx.tracker]
-    envelope = await ctx.request("GET", "/report/definition", resource="stats", operation="definition", retry=True)
+    envelope = await ctx.read("/report/definition")
     catalog = parse_definition(envelope["data"]) if envelope["success"] else None
     # Only a definite answer is cached: a timeout or a 5xx may pass, a 200 HTML page (no catalogue) will not.
     if envelope["success"] or envelope.get("error", {}).get("kind") in ("not_json", "not_found", "forbidden"):

@@ -50,7 +50,7 @@ def list_resources() -> list[Resource]:
     ]
 
 
-def _content(uri: str, tools: Iterable[Operation | ToolCard]) -> Any:
+def _content(uri: str, tools: Iterable[Operation[Any] | ToolCard]) -> Any:
     if uri == "keitaro://catalog/measures":
         return MEASURES
     if uri == "keitaro://catalog/dimensions":
@@ -72,7 +72,7 @@ def _content(uri: str, tools: Iterable[Operation | ToolCard]) -> Any:
     raise MCPError(code=INVALID_PARAMS, message=f"Unknown resource: {uri}", data={"uri": uri})
 
 
-def read_resource(uri: str, tools: Iterable[Operation | ToolCard]) -> list[TextResourceContents]:
+def read_resource(uri: str, tools: Iterable[Operation[Any] | ToolCard]) -> list[TextResourceContents]:
     """The resource's JSON text (a view: its HTML); an unknown URI is JSON-RPC -32602 (not found, SEP-2164)."""
     view = read_view(uri)
     if view is not None:

@@ -78,7 +78,7 @@ def build_server(
     settings: Settings,
     *,
     transport: httpx.AsyncBaseTransport | None = None,
-    operations: Iterable[Operation] | None = None,
+    operations: Iterable[Operation[Any]] | None = None,
 ) -> Server[AppState]:
     """A server for these settings. `transport` replaces the network (tests: MockTransport, ASGI sandbox).
 
@@ -92,16 +92,16 @@ def build_server(
         given = {op.name: op for op in operations}
         cards = tuple(card_for(op, op.params.__module__) for op in given.values())
 
-        def resolve_card(card: ToolCard) -> Operation:
+        def resolve_card(card: ToolCard) -> Operation[Any]:
             return given[card.name]
 
     every = {card.name: card for card in cards}
     enabled = [c for c in cards if c.toolset in settings.toolsets and (c.read_only or not settings.read_only)]
     by_name = {card.name: card for card in enabled}
     tools = [views.link(card.tool) for card in enabled]
-    resolved: dict[str, Operation] = {}
+    resolved: dict[str, Operation[Any]] = {}
 
-    def operation(card: ToolCard) -> Operation:
+    def operation(card: ToolCard) -> Operation[Any]:
         op = resolved.get(card.name)
         if op is None:
             op = resolved[card.name] = resolve_card(card)

@@ -51,7 +51,7 @@ class ToolCard:
         return Tool.model_validate(self.definition)
 
 
-def card_for(op: Operation, module: str) -> ToolCard:
+def card_for(op: Operation[Any], module: str) -> ToolCard:
     """The card of one operation (its definition is what tools/list sends)."""
     return ToolCard(
         name=op.name, module=module, toolset=op.toolset, read_only=op.read_only, destructive=op.destructive,
@@ -60,7 +60,7 @@ def card_for(op: Operation, module: str) -> ToolCard:
     )  # fmt: skip
 
 
-def render_index(modules: Iterable[tuple[str, Iterable[Operation]]]) -> str:
+def render_index(modules: Iterable[tuple[str, Iterable[Operation[Any]]]]) -> str:
     """The index file's text for the registry's operations, in tools/list order."""
     cards = [card_for(op, module) for module, ops in modules for op in ops]
     rows = [{k: v for k, v in card.__dict__.items() if k != "tool"} for card in cards]
@@ -75,11 +75,11 @@ def load_cards() -> tuple[ToolCard, ...]:
     return tuple(ToolCard(**row) for row in rows)
 
 
-def resolve(card: ToolCard) -> Operation:
+def resolve(card: ToolCard) -> Operation[Any]:
     """The operation behind a card; imports its module on first use."""
     module = importlib.import_module(card.module)
     for op in module.OPERATIONS:
         if op.name == card.name:
-            found: Operation = op
+            found: Operation[Any] = op
             return found
     raise LookupError(f"{card.name} is not in {card.module}: regenerate the tool index (python -m keitaro_mcp.docs)")

@@ -24,7 +24,7 @@ def _field(loc: tuple[int | str, ...]) -> str:
     return out or "(arguments)"
 
 
-def _allowed(op: Operation, loc: tuple[int | str, ...]) -> list[str]:
+def _allowed(op: Operation[Any], loc: tuple[int | str, ...]) -> list[str]:
     """Field names allowed where an unknown field was given (top level or a nested model)."""
     model: Any = op.params
     for part in loc[:-1]:
@@ -47,7 +47,7 @@ def _allowed(op: Operation, loc: tuple[int | str, ...]) -> list[str]:
     return [f.alias or name for name, f in fields.items()]
 
 
-def describe_validation_error(op: Operation, exc: ValidationError) -> tuple[str, list[dict[str, str]]]:
+def describe_validation_error(op: Operation[Any], exc: ValidationError) -> tuple[str, list[dict[str, str]]]:
     """A one-paragraph message for the model and a per-field list for responseData."""
     problems: list[dict[str, str]] = []
     for err in exc.errors(include_url=False):

@@ -40,7 +40,7 @@ MODULES: tuple[str, ...] = (
 )
 
 
-def by_module() -> Iterator[tuple[str, tuple[Operation, ...]]]:
+def by_module() -> Iterator[tuple[str, tuple[Operation[Any], ...]]]:
     """(module name, its operations) in tools/list order."""
     for name in MODULES:
         module = importlib.import_module(f"{__name__}.{name}")
@@ -56,4 +56,4 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:
-    OPERATIONS: tuple[Operation, ...]
+    OPERATIONS: tuple[Operation[Any], ...]

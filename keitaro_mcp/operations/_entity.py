@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Callable
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
 from pydantic import AfterValidator, Field, create_model
 
 from keitaro_mcp.operations._common import Params
-from keitaro_mcp.registry import HttpMethod, Operation, RequestParts, Shaped, Shaper
+from keitaro_mcp.registry import Builder, Handler, HttpMethod, Operation, RequestParts, Shaped, Shaper
+
+if TYPE_CHECKING:
+    from keitaro_mcp.tracker import Tracker
 
 __all__ = [
     "INLINE_DOWNLOAD_LIMIT",
@@ -25,7 +27,7 @@ __all__ = [
     "write_body",
 ]
 
-OperationFactory = Callable[..., Operation]
+M = TypeVar("M", bound=Params)
 
 ActionPayload = str | int | dict[str, Any]
 """Keitaro's `action_payload` is a string (URL, text, HTML), an object, or a campaign id (spec: oneOf)."""
@@ -35,41 +37,59 @@ INLINE_DOWNLOAD_LIMIT = 12 * 1024
 larger ones only as size and checksum: never megabytes in the model's context."""
 
 
-def operation_factory(resource: str, toolset: str) -> OperationFactory:
-    """An `Operation` maker with the module's n8n resource and toolset as defaults (both overridable per entry)."""
+class OperationFactory:
+    """Makes a module's `Operation`s with its n8n resource and toolset as defaults (both overridable per entry).
 
-    def make(
+    Every argument is a keyword: an entry reads as what it declares, and the handler, builder and shaper are
+    checked against the params model (`Operation[M]`).
+    """
+
+    def __init__(self, resource: str, toolset: str) -> None:
+        self.resource = resource
+        self.toolset = toolset
+
+    def __call__(
+        self,
+        *,
         name: str,
         operation: str,
         method: HttpMethod,
         path: str,
-        params: type[Params],
+        params: type[M],
         title: str,
-        *,
-        toolset: str = toolset,
-        resource: str = resource,
+        toolset: str | None = None,
+        resource: str | None = None,
         read_only: bool = False,
         destructive: bool = False,
         idempotent: bool = False,
-        **extra: Any,
-    ) -> Operation:
+        api: Literal["admin", "tracker"] = "admin",
+        query: frozenset[str] = frozenset(),
+        expect: Literal["json", "bytes"] = "json",
+        build: Builder[M] | None = None,
+        shape: Shaper[M] | None = None,
+        handler: Handler[M] | None = None,
+    ) -> Operation[M]:
         return Operation(
-            name=name, resource=resource, operation=operation, method=method, path=path, params=params,
-            toolset=toolset, read_only=read_only, destructive=destructive, idempotent=idempotent or read_only,
-            title=title, **extra,
+            name=name, resource=resource or self.resource, operation=operation, method=method, path=path,
+            params=params, toolset=toolset or self.toolset, read_only=read_only, destructive=destructive,
+            idempotent=idempotent or read_only, title=title, api=api, query=query, expect=expect, build=build,
+            shape=shape, handler=handler,
         )  # fmt: skip
 
-    return make
+
+def operation_factory(resource: str, toolset: str) -> OperationFactory:
+    """An `Operation` maker for one module (see `OperationFactory`)."""
+    return OperationFactory(resource, toolset)
 
 
-def write_body(*path_fields: str, group_id_as_string: bool = True) -> Callable[[Any], RequestParts]:
+def write_body(*path_fields: str, group_id_as_string: bool = True) -> Builder[Params]:
     """A `build` for creates and updates: every given field but the path ids.
 
     Campaigns and landing pages take `group_id` as a string on write (CampaignRequest, LandingRequest) and give
     it back as an integer; offers take an integer (OfferRequest): `group_id_as_string=False`.
     """
 
-    def build(args: Any) -> RequestParts:
+    def build(args: Params, tracker: Tracker) -> RequestParts:
         body: dict[str, Any] = args.model_dump(mode="json", by_alias=True, exclude_none=True, exclude=set(path_fields))
         if group_id_as_string and "group_id" in body:
             body["group_id"] = str(body["group_id"])
@@ -113,10 +133,10 @@ class _EditorParams(Params):
     model_config = Params.model_config | {"use_attribute_docstrings": False}
 
 
-def download_shape(reader: str) -> Shaper:
+def download_shape(reader: str) -> Shaper[Params]:
     """A downloaded zip as its size and sha256, and the bytes only when they are small."""
 
-    def shape(content: Any, args: Any) -> Shaped:
+    def shape(content: Any, args: Params) -> Shaped:
         data: dict[str, Any] = {"size": len(content), "sha256": hashlib.sha256(content).hexdigest()}
         if content[:2] == b"PK":
             data["content_type"] = "application/zip"
@@ -131,7 +151,7 @@ def download_shape(reader: str) -> Shaper:
 
 def editor_operations(
     make: OperationFactory, *, noun: str, plural: str, id_field: str, id_type: Any
-) -> tuple[Operation, ...]:
+) -> tuple[Operation[Any], ...]:
     """The six local-file tools of one entity kind: its file tree, read, add, update and remove a file, its zip.
 
     `noun` names the tools (landing_page → get_landing_page_file), `plural` is the path segment (/landing_pages)
@@ -141,6 +161,7 @@ def editor_operations(
     label = noun.replace("_", " ")
 
     def tool(
+        *,
         name: str,
         operation: str,
         method: HttpMethod,
@@ -148,8 +169,13 @@ def editor_operations(
         title: str,
         doc: str,
         fields: dict[str, Any] | None = None,
-        **options: Any,
-    ) -> Operation:
+        read_only: bool = False,
+        destructive: bool = False,
+        idempotent: bool = False,
+        query: frozenset[str] = frozenset(),
+        expect: Literal["json", "bytes"] = "json",
+        shape: Shaper[Params] | None = None,
+    ) -> Operation[Any]:
         definitions: dict[str, Any] = {id_field: (id_type, ...)}
         definitions.update({field: (kind, ...) for field, kind in (fields or {}).items()})
         params = create_model(
@@ -159,21 +185,29 @@ def editor_operations(
             __module__=__name__,
             **definitions,
         )
-        return make(name, operation, method, f"/{plural}/{{{id_field}}}/{action}", params, title, **options)
+        return make(
+            name=name, operation=operation, method=method, path=f"/{plural}/{{{id_field}}}/{action}", params=params,
+            title=title, read_only=read_only, destructive=destructive, idempotent=idempotent, query=query,
+            expect=expect, shape=shape,
+        )  # fmt: skip
 
     return (
-        tool(f"get_{noun}_structure", "getStructure", "GET", "get_structure", f"{label.capitalize()} file tree",
-             f"A local {label}'s file tree.", read_only=True),
-        tool(f"get_{noun}_file", "getFile", "GET", "get_file", f"Read {label} file",
-             f"Read a file of a local {label}.", read_only=True, fields={"path": FilePath}),
-        tool(f"add_{noun}_file", "addFile", "POST", "add_file", f"Add {label} file",
-             f"Create an empty file in a local {label}.", fields={"path": FilePath}, query=frozenset({"path"})),
-        tool(f"update_{noun}_file", "updateFile", "PUT", "update_file", f"Write {label} file",
-             "The content goes in the URL: big files get HTTP 414.",
+        tool(name=f"get_{noun}_structure", operation="getStructure", method="GET", action="get_structure",
+             title=f"{label.capitalize()} file tree", doc=f"A local {label}'s file tree.", read_only=True),
+        tool(name=f"get_{noun}_file", operation="getFile", method="GET", action="get_file",
+             title=f"Read {label} file", doc=f"Read a file of a local {label}.", read_only=True,
+             fields={"path": FilePath}),
+        tool(name=f"add_{noun}_file", operation="addFile", method="POST", action="add_file",
+             title=f"Add {label} file", doc=f"Create an empty file in a local {label}.", fields={"path": FilePath},
+             query=frozenset({"path"})),
+        tool(name=f"update_{noun}_file", operation="updateFile", method="PUT", action="update_file",
+             title=f"Write {label} file", doc="The content goes in the URL: big files get HTTP 414.",
              idempotent=True, fields={"path": FilePath, "data": FileData}, query=frozenset({"path", "data"})),
-        tool(f"remove_{noun}_file", "removeFile", "DELETE", "remove_file", f"Remove {label} file",
-             f"Delete a file of a local {label}.", destructive=True, idempotent=True, fields={"path": FilePath}),
-        tool(f"download_{noun}", "download", "GET", "download", f"Download {label}",
-             f"A local {label}'s zip: size, sha256, base64 when at most {INLINE_DOWNLOAD_LIMIT // 1024} KB.",
+        tool(name=f"remove_{noun}_file", operation="removeFile", method="DELETE", action="remove_file",
+             title=f"Remove {label} file", doc=f"Delete a file of a local {label}.", destructive=True,
+             idempotent=True, fields={"path": FilePath}),
+        tool(name=f"download_{noun}", operation="download", method="GET", action="download",
+             title=f"Download {label}",
+             doc=f"A local {label}'s zip: size, sha256, base64 when at most {INLINE_DOWNLOAD_LIMIT // 1024} KB.",
              read_only=True, expect="bytes", shape=download_shape(f"get_{noun}_file")),
     )  # fmt: skip

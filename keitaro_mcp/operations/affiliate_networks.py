@@ -52,16 +52,16 @@ _network = operation_factory("affiliate_network", "affiliate_networks")
 _ONE = "/affiliate_networks/{affiliate_network_id}"
 
 OPERATIONS = (
-    _network("list_affiliate_networks", "getAll", "GET", "/affiliate_networks", ListAffiliateNetworks,
-             "List affiliate networks", read_only=True),
-    _network("get_affiliate_network", "get", "GET", _ONE, GetAffiliateNetwork, "Get affiliate network",
-             read_only=True),
-    _network("create_affiliate_network", "create", "POST", "/affiliate_networks", CreateAffiliateNetwork,
-             "Create affiliate network"),
-    _network("update_affiliate_network", "update", "PUT", _ONE, UpdateAffiliateNetwork, "Update affiliate network",
-             idempotent=True),
-    _network("clone_affiliate_network", "clone", "POST", f"{_ONE}/clone", CloneAffiliateNetwork,
-             "Clone affiliate network"),
-    _network("archive_affiliate_network", "delete", "DELETE", _ONE, ArchiveAffiliateNetwork,
-             "Archive affiliate network", destructive=True, idempotent=True),
+    _network(name="list_affiliate_networks", operation="getAll", method="GET", path="/affiliate_networks",
+             params=ListAffiliateNetworks, title="List affiliate networks", read_only=True),
+    _network(name="get_affiliate_network", operation="get", method="GET", path=_ONE, params=GetAffiliateNetwork,
+             title="Get affiliate network", read_only=True),
+    _network(name="create_affiliate_network", operation="create", method="POST", path="/affiliate_networks",
+             params=CreateAffiliateNetwork, title="Create affiliate network"),
+    _network(name="update_affiliate_network", operation="update", method="PUT", path=_ONE,
+             params=UpdateAffiliateNetwork, title="Update affiliate network", idempotent=True),
+    _network(name="clone_affiliate_network", operation="clone", method="POST", path=f"{_ONE}/clone",
+             params=CloneAffiliateNetwork, title="Clone affiliate network"),
+    _network(name="archive_affiliate_network", operation="delete", method="DELETE", path=_ONE,
+             params=ArchiveAffiliateNetwork, title="Archive affiliate network", destructive=True, idempotent=True),
 )  # fmt: skip

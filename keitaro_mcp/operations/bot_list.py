@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field
 
 from keitaro_mcp.operations._common import Params
 from keitaro_mcp.operations._entity import operation_factory
 from keitaro_mcp.registry import RequestParts, Shaped
+
+if TYPE_CHECKING:
+    from keitaro_mcp.tracker import Tracker
 
 __all__ = ["OPERATIONS"]
 
@@ -33,7 +36,7 @@ BotIps = Annotated[
 ]
 
 
-def _value_body(args: Any) -> RequestParts:
+def _value_body(args: AddBotListIps | ExcludeBotListIps | ReplaceBotList, tracker: Tracker) -> RequestParts:
     # Keitaro takes the list as one string, one entry per line.
     return RequestParts(body={"value": "\n".join(dict.fromkeys(args.ips))})
 
@@ -79,13 +82,15 @@ _bot = operation_factory("bot", "bot_list")
 
 
 OPERATIONS = (
-    _bot("get_bot_list", "get", "GET", "/botlist", GetBotList, "Get bot list", read_only=True, shape=_entries),
-    _bot("add_bot_list_ips", "add", "POST", "/botlist/add", AddBotListIps, "Add IPs to bot list",
-         idempotent=True, build=_value_body),
-    _bot("exclude_bot_list_ips", "exclude", "POST", "/botlist/exclude", ExcludeBotListIps,
-         "Remove IPs from bot list", destructive=True, idempotent=True, build=_value_body),
-    _bot("replace_bot_list", "replace", "PUT", "/botlist", ReplaceBotList, "Replace bot list", destructive=True,
-         idempotent=True, build=_value_body),
-    _bot("clear_bot_list", "clear", "DELETE", "/botlist", ClearBotList, "Clear bot list", destructive=True,
-         idempotent=True),
+    _bot(name="get_bot_list", operation="get", method="GET", path="/botlist", params=GetBotList, title="Get bot list",
+         read_only=True, shape=_entries),
+    _bot(name="add_bot_list_ips", operation="add", method="POST", path="/botlist/add", params=AddBotListIps,
+         title="Add IPs to bot list", idempotent=True, build=_value_body),
+    _bot(name="exclude_bot_list_ips", operation="exclude", method="POST", path="/botlist/exclude",
+         params=ExcludeBotListIps, title="Remove IPs from bot list", destructive=True, idempotent=True,
+         build=_value_body),
+    _bot(name="replace_bot_list", operation="replace", method="PUT", path="/botlist", params=ReplaceBotList,
+         title="Replace bot list", destructive=True, idempotent=True, build=_value_body),
+    _bot(name="clear_bot_list", operation="clear", method="DELETE", path="/botlist", params=ClearBotList,
+         title="Clear bot list", destructive=True, idempotent=True),
 )  # fmt: skip

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import string
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
@@ -24,6 +24,9 @@ from keitaro_mcp.operations._common import (
 )
 from keitaro_mcp.operations._entity import operation_factory
 from keitaro_mcp.registry import RequestParts, Shaped
+
+if TYPE_CHECKING:
+    from keitaro_mcp.tracker import Tracker
 
 __all__ = ["OPERATIONS", "CostFilters", "ParameterSpec", "S2SPostback"]
 
@@ -123,7 +126,7 @@ def _summaries(data: Any, args: Any) -> Shaped:
     return Shaped(rows)
 
 
-def _create_body(args: Any) -> RequestParts:
+def _create_body(args: CreateCampaign, tracker: Tracker) -> RequestParts:
     body: dict[str, Any] = args.model_dump(mode="json", exclude_none=True)
     # Keitaro's API does not generate aliases (the panel does): a missing alias is a 422.
     body.setdefault("alias", "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(8)))
@@ -143,7 +146,7 @@ class UpdateCampaign(_CampaignFields, _HasCampaignId):
     alias: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,64}$")
 
 
-def _update_body(args: Any) -> RequestParts:
+def _update_body(args: UpdateCampaign, tracker: Tracker) -> RequestParts:
     body: dict[str, Any] = args.model_dump(mode="json", exclude_none=True, exclude={"campaign_id"})
     if "group_id" in body:
         body["group_id"] = str(body["group_id"])
@@ -216,29 +219,32 @@ _campaign = operation_factory("campaign", "campaigns_admin")
 
 
 OPERATIONS = (
-    _campaign("list_campaigns", "getAll", "GET", "/campaigns", ListCampaigns, "List campaigns",
-              toolset="campaigns", read_only=True, shape=_summaries),
-    _campaign("get_campaign", "get", "GET", "/campaigns/{campaign_id}", GetCampaign, "Get campaign",
-              toolset="campaigns", read_only=True),
-    _campaign("list_campaign_flows", "getAll", "GET", "/campaigns/{campaign_id}/streams", ListCampaignFlows,
-              "List campaign flows", toolset="campaigns", read_only=True, resource="stream"),
-    _campaign("update_campaign", "update", "PUT", "/campaigns/{campaign_id}", UpdateCampaign, "Update campaign",
-              toolset="campaigns", idempotent=True, build=_update_body),
-    _campaign("enable_campaign", "enable", "POST", "/campaigns/{campaign_id}/enable", EnableCampaign,
-              "Enable campaign", toolset="campaigns", idempotent=True),
-    _campaign("disable_campaign", "disable", "POST", "/campaigns/{campaign_id}/disable", DisableCampaign,
-              "Disable campaign", toolset="campaigns", idempotent=True),
-    _campaign("create_campaign", "create", "POST", "/campaigns", CreateCampaign, "Create campaign",
-              build=_create_body),
-    _campaign("clone_campaign", "clone", "POST", "/campaigns/{campaign_id}/clone", CloneCampaign, "Clone campaign"),
-    _campaign("archive_campaign", "delete", "DELETE", "/campaigns/{campaign_id}", ArchiveCampaign,
-              "Archive campaign", destructive=True, idempotent=True),
-    _campaign("restore_campaign", "restore", "POST", "/campaigns/{campaign_id}/restore", RestoreCampaign,
-              "Restore campaign", idempotent=True),
-    _campaign("list_deleted_campaigns", "getDeleted", "GET", "/campaigns/deleted", ListDeletedCampaigns,
-              "List archived campaigns", read_only=True, shape=_summaries),
-    _campaign("update_campaign_costs", "updateCosts", "POST", "/campaigns/{campaign_id}/update_costs",
-              UpdateCampaignCosts, "Update campaign costs", destructive=True, idempotent=True),
-    _campaign("clean_campaign_archive", "cleanArchive", "POST", "/campaigns/clean_archive", CleanCampaignArchive,
-              "Empty campaign archive", destructive=True, idempotent=True),
+    _campaign(name="list_campaigns", operation="getAll", method="GET", path="/campaigns", params=ListCampaigns,
+              title="List campaigns", toolset="campaigns", read_only=True, shape=_summaries),
+    _campaign(name="get_campaign", operation="get", method="GET", path="/campaigns/{campaign_id}", params=GetCampaign,
+              title="Get campaign", toolset="campaigns", read_only=True),
+    _campaign(name="list_campaign_flows", operation="getAll", method="GET", path="/campaigns/{campaign_id}/streams",
+              params=ListCampaignFlows, title="List campaign flows", toolset="campaigns", read_only=True,
+              resource="stream"),
+    _campaign(name="update_campaign", operation="update", method="PUT", path="/campaigns/{campaign_id}",
+              params=UpdateCampaign, title="Update campaign", toolset="campaigns", idempotent=True, build=_update_body),
+    _campaign(name="enable_campaign", operation="enable", method="POST", path="/campaigns/{campaign_id}/enable",
+              params=EnableCampaign, title="Enable campaign", toolset="campaigns", idempotent=True),
+    _campaign(name="disable_campaign", operation="disable", method="POST", path="/campaigns/{campaign_id}/disable",
+              params=DisableCampaign, title="Disable campaign", toolset="campaigns", idempotent=True),
+    _campaign(name="create_campaign", operation="create", method="POST", path="/campaigns", params=CreateCampaign,
+              title="Create campaign", build=_create_body),
+    _campaign(name="clone_campaign", operation="clone", method="POST", path="/campaigns/{campaign_id}/clone",
+              params=CloneCampaign, title="Clone campaign"),
+    _campaign(name="archive_campaign", operation="delete", method="DELETE", path="/campaigns/{campaign_id}",
+              params=ArchiveCampaign, title="Archive campaign", destructive=True, idempotent=True),
+    _campaign(name="restore_campaign", operation="restore", method="POST", path="/campaigns/{campaign_id}/restore",
+              params=RestoreCampaign, title="Restore campaign", idempotent=True),
+    _campaign(name="list_deleted_campaigns", operation="getDeleted", method="GET", path="/campaigns/deleted",
+              params=ListDeletedCampaigns, title="List archived campaigns", read_only=True, shape=_summaries),
+    _campaign(name="update_campaign_costs", operation="updateCosts", method="POST",
+              path="/campaigns/{campaign_id}/update_costs", params=UpdateCampaignCosts, title="Update campaign costs",
+              destructive=True, idempotent=True),
+    _campaign(name="clean_campaign_archive", operation="cleanArchive", method="POST", path="/campaigns/clean_archive",
+              params=CleanCampaignArchive, title="Empty campaign archive", destructive=True, idempotent=True),
 )  # fmt: skip

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
-from keitaro_mcp.envelope import Envelope, error_envelope, read_failed
+from keitaro_mcp.envelope import Envelope, read_failed
 from keitaro_mcp.operations._common import (
     CampaignId,
     CountryCode,
@@ -34,10 +34,11 @@ from keitaro_mcp.operations._entity import operation_factory
 from keitaro_mcp.operations.campaigns import ConversionStatus
 from keitaro_mcp.periods import PeriodArgs, resolve_range
 from keitaro_mcp.postback import postback_params, send_postback
-from keitaro_mcp.registry import RequestParts
+from keitaro_mcp.registry import RequestParts, Shaped
 
 if TYPE_CHECKING:
-    from keitaro_mcp.client import CallContext
+    from keitaro_mcp.context import CallContext
+    from keitaro_mcp.tracker import Tracker
 
 __all__ = [
     "DEFAULT_LIMIT",
@@ -45,9 +46,9 @@ __all__ = [
     "LogArgs",
     "SubIds",
     "equals_filters",
-    "find_rows",
     "flag_filter",
-    "query_log",
+    "log_request",
+    "log_rows",
     "report_filter",
 ]
 
@@ -101,21 +102,21 @@ class LogArgs(Params, PeriodArgs):
     offset: Offset | None = None
 
 
-async def query_log(
-    ctx: CallContext,
+def log_request(
     args: LogArgs,
+    tracker: Tracker,
     *,
-    path: str,
     default_columns: tuple[str, ...],
     filters: list[dict[str, Any]],
     sort: str,
     what: str,
-) -> Envelope:
-    """POST a log query (`/clicks/log`, `/conversions/log`): data = rows, meta.total = Keitaro's total."""
+) -> RequestParts:
+    """A log query's body (`/clicks/log`, `/conversions/log`); meta says the range sent, or that a default limit
+    applied."""
     body: dict[str, Any] = {}
     meta: dict[str, Any] = {}
     if args.has_period():
-        body["range"] = meta["range"] = resolve_range(args, ctx.settings)
+        body["range"] = meta["range"] = resolve_range(args, tracker)
     limit = args.limit
     if limit is None and "range" not in body:
         limit = DEFAULT_LIMIT
@@ -128,28 +129,14 @@ async def query_log(
         body["limit"] = limit
     if args.offset is not None:
         body["offset"] = args.offset
-    envelope = await ctx.client.request(
-        "POST", path, resource=ctx.op.resource, operation=ctx.op.operation, body=body, retry=True
-    )
-    if envelope["success"]:
-        answer = envelope["data"]
-        rows = answer.get("rows", []) if isinstance(answer, dict) else answer
-        envelope["data"] = rows if isinstance(rows, list) else []
-        if isinstance(answer, dict) and "total" in answer:
-            meta = {"total": answer["total"], **meta}
-        if meta:
-            envelope["meta"] = meta
-    return envelope
+    return RequestParts(body=body, meta=meta or None)
 
 
-async def find_rows(
-    ctx: CallContext, path: str, body: dict[str, Any], *, resource: str, operation: str
-) -> tuple[Envelope, list[dict[str, Any]]]:
-    """One internal log lookup; the rows (empty on failure) beside the envelope."""
-    envelope = await ctx.client.request("POST", path, resource=resource, operation=operation, body=body, retry=True)
-    answer = envelope["data"] if envelope["success"] else None
-    rows = answer.get("rows") if isinstance(answer, dict) else answer
-    return envelope, [r for r in rows if isinstance(r, dict)] if isinstance(rows, list) else []
+def log_rows(answer: Any, args: LogArgs) -> Shaped:
+    """A log answer as its rows; meta.total is Keitaro's total."""
+    rows = answer.get("rows", []) if isinstance(answer, dict) else answer
+    meta = {"total": answer["total"]} if isinstance(answer, dict) and "total" in answer else {}
+    return Shaped(rows if isinstance(rows, list) else [], meta)
 
 
 # -- list_clicks ----------------------------------------------------------------------------------------------------
@@ -199,13 +186,11 @@ def click_filters(args: ListClicks) -> list[dict[str, Any]]:
     return filters
 
 
-async def _list_clicks(ctx: CallContext, args: ListClicks) -> Envelope:
-    """POST /clicks/log with typed filters, newest first."""
-    filters = click_filters(args)
-    sort = args.sort or "-datetime"
-    return await query_log(
-        ctx, args, path="/clicks/log", default_columns=CLICK_COLUMNS, filters=filters, sort=sort, what="clicks"
-    )
+def _list_clicks(args: ListClicks, tracker: Tracker) -> RequestParts:
+    return log_request(
+        args, tracker, default_columns=CLICK_COLUMNS, filters=click_filters(args), sort=args.sort or "-datetime",
+        what="clicks",
+    )  # fmt: skip
 
 
 # -- update_click ---------------------------------------------------------------------------------------------------
@@ -238,19 +223,18 @@ def _minute(datetime_text: str) -> str:
 
 async def _update_click(ctx: CallContext, args: UpdateClick) -> Envelope:
     """POST /clicks/log (find the click), tracker postback for status, POST /clicks/update_costs for cost."""
-    res, opn = ctx.op.resource, ctx.op.operation
     columns = ["sub_id", "datetime", "campaign_id", "is_lead", "is_sale", "is_rejected", "revenue", "cost"]
     if args.cost is not None:
         columns += COST_TARGET_KEYS
     lookup = {
         "range": ALL_TIME, "columns": columns, "filters": [report_filter("sub_id", "EQUALS", args.sub_id)], "limit": 1,
     }  # fmt: skip
-    envelope, rows = await find_rows(ctx, "/clicks/log", lookup, resource=res, operation=opn)
+    envelope, rows = await ctx.rows("/clicks/log", lookup)
     if not envelope["success"]:
         return read_failed(envelope, "the click log", nothing_changed=True)
     if not rows:
         message = f"No click with sub_id {args.sub_id!r} in the click log"
-        return error_envelope(envelope["request"], res, opn, "not_found", message)
+        return ctx.fail("not_found", message, request=envelope["request"])
     click = rows[0]
     done: dict[str, Any] = {"click": click}
     costs: dict[str, Any] | None = None
@@ -267,14 +251,14 @@ async def _update_click(ctx: CallContext, args: UpdateClick) -> Envelope:
                 f"Cannot target click {args.sub_id} with update_costs: it has no sub_id_N, external_id, creative_id, "
                 "ad_campaign_id, keyword or source value to filter on. Nothing was changed."
             )
-            return error_envelope(envelope["request"], res, opn, "validation", message)
+            return ctx.fail("validation", message, request=envelope["request"])
         probe = {
             "range": {"from": minute, "to": minute, "timezone": "UTC"},
             "columns": ["sub_id"],
             "filters": equals_filters({"campaign_id": campaign_id, **targets}),
             "limit": 2,
         }
-        envelope, matches = await find_rows(ctx, "/clicks/log", probe, resource=res, operation=opn)
+        envelope, matches = await ctx.rows("/clicks/log", probe)
         if not envelope["success"]:
             return read_failed(envelope, f"the click log (clicks sharing {minute})", nothing_changed=True)
         if len(matches) != 1:
@@ -282,7 +266,7 @@ async def _update_click(ctx: CallContext, args: UpdateClick) -> Envelope:
                 f"Cannot target click {args.sub_id} alone with update_costs: {len(matches)} clicks in {minute} UTC "
                 f"share its values {targets}. Nothing was changed."
             )
-            return error_envelope(envelope["request"], res, opn, "validation", message)
+            return ctx.fail("validation", message, request=envelope["request"])
         entry: dict[str, Any] = {"start_date": minute, "end_date": minute, "cost": args.cost, "timezone": "UTC"}
         if args.currency:
             entry["currency"] = args.currency
@@ -294,14 +278,12 @@ async def _update_click(ctx: CallContext, args: UpdateClick) -> Envelope:
         params = postback_params(
             args.sub_id, status=args.status, payout=args.payout, tid=args.tid, currency=args.currency
         )
-        envelope = await send_postback(ctx, params, resource=res, operation=opn)
+        envelope = await send_postback(ctx, params)
         if not envelope["success"]:
             return envelope
         done["conversion"] = {"sent": params, "answer": envelope["data"]}
     if costs is not None:
-        envelope = await ctx.client.request(
-            "POST", "/clicks/update_costs", resource=res, operation=opn, body=costs, retry=True
-        )
+        envelope = await ctx.send("POST", "/clicks/update_costs", body=costs, retry=ctx.op.idempotent)
         if not envelope["success"]:
             if "conversion" in done:
                 envelope["error"]["message"] += " (the conversion postback was sent before; only the cost failed)"
@@ -336,7 +318,7 @@ class UpdateCosts(Params):
     only_campaign_uniques: bool | None = None
 
 
-def _update_costs_body(args: Any) -> RequestParts:
+def _update_costs_body(args: UpdateCosts, tracker: Tracker) -> RequestParts:
     top: dict[str, Any] = {"campaign_ids": args.campaign_ids, "timezone": args.timezone, "currency": args.currency}
     costs = []
     for entry in args.costs:
@@ -365,15 +347,16 @@ class CleanStats(Params):
 _click = operation_factory("click", "clicks")
 
 OPERATIONS = (
-    _click("list_clicks", "getAll", "POST", "/clicks/log", ListClicks, "List clicks", read_only=True,
-           handler=_list_clicks),
-    _click("update_click", "update", "POST", "/clicks/update_costs", UpdateClick, "Update click", destructive=True,
-           idempotent=True, handler=_update_click),
+    _click(name="list_clicks", operation="getAll", method="POST", path="/clicks/log", params=ListClicks,
+           title="List clicks", read_only=True, build=_list_clicks, shape=log_rows),
+    _click(name="update_click", operation="update", method="POST", path="/clicks/update_costs", params=UpdateClick,
+           title="Update click", destructive=True, idempotent=True, handler=_update_click),
     # A bulk overwrite, not an everyday edit: beside update_campaign_costs in campaigns_admin (the default surface
     # keeps update_click for one click).
-    _click("update_costs", "updateCosts", "POST", "/clicks/update_costs", UpdateCosts, "Update click costs",
-           toolset="campaigns_admin", destructive=True, idempotent=True, build=_update_costs_body),
+    _click(name="update_costs", operation="updateCosts", method="POST", path="/clicks/update_costs", params=UpdateCosts,
+           title="Update click costs", toolset="campaigns_admin", destructive=True, idempotent=True,
+           build=_update_costs_body),
     # Wipes data: kept out of the default toolsets (clicks is one of them), beside the other admin wipes.
-    _click("clean_stats", "clean", "POST", "/clicks/clean", CleanStats, "Clean stats", toolset="campaigns_admin",
-           destructive=True, idempotent=True),
+    _click(name="clean_stats", operation="clean", method="POST", path="/clicks/clean", params=CleanStats,
+           title="Clean stats", toolset="campaigns_admin", destructive=True, idempotent=True),
 )  # fmt: skip

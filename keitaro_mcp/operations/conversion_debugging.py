@@ -11,11 +11,11 @@ from pydantic import Field, model_validator
 from keitaro_mcp.compact import compact_rows, to_number
 from keitaro_mcp.envelope import Envelope, read_failed, read_problem
 from keitaro_mcp.operations._common import CampaignId
-from keitaro_mcp.operations.reports import answer_of, log_query, numeric_columns, report_op
+from keitaro_mcp.operations.reports import answer_of, numeric_columns, report_op
 from keitaro_mcp.periods import PeriodArgs, field_error, resolve_range
 
 if TYPE_CHECKING:
-    from keitaro_mcp.client import CallContext
+    from keitaro_mcp.context import CallContext
 
 __all__ = ["OPERATIONS", "DebugConversions"]
 
@@ -40,16 +40,6 @@ LOG_LIMIT = 200
 DEBUG_ROWS = 20
 _SUBID_IN_LOG = re.compile(r"subid[=\s\"']+([^&\s\"']+)", re.IGNORECASE)
 _REFUSED = re.compile(r"not found|ignored|not allowed|unknown status|invalid", re.IGNORECASE)
-
-
-async def _get(ctx: CallContext, path: str, query: dict[str, Any] | None = None) -> Envelope:
-    return await ctx.client.request(
-        "GET", path, resource=ctx.op.resource, operation=ctx.op.operation, query=query, retry=True
-    )
-
-
-def _rows(envelope: Envelope) -> list[dict[str, Any]]:
-    return [r for r in answer_of(envelope).get("rows") or [] if isinstance(r, dict)]
 
 
 _POSTBACK_KEY_IN_URL = re.compile(r"/[^/\s?]+/postback")
@@ -83,14 +73,14 @@ async def _debug_conversions(ctx: CallContext, args: DebugConversions) -> Envelo
     steps = 5
     if args.sub_id is not None:
         # A click can be old: without an explicit period, look at all time.
-        range_ = resolve_range(args, ctx.settings, default="all_time")
+        range_ = resolve_range(args, ctx.tracker, default="all_time")
         flt: list[dict[str, Any]] = [{"name": "sub_id", "operator": "EQUALS", "expression": args.sub_id}]
     else:
-        range_ = resolve_range(args, ctx.settings, default="7_days_ago")
+        range_ = resolve_range(args, ctx.tracker, default="7_days_ago")
         flt = [{"name": "campaign_id", "operator": "EQUALS", "expression": args.campaign_id}]
     await ctx.progress(0, steps, "clicks")
-    clicks = await log_query(
-        ctx, "/clicks/log",
+    clicks, click_rows = await ctx.rows(
+        "/clicks/log",
         {"range": range_, "columns": CLICK_DEBUG_COLUMNS, "filters": flt, "limit": DEBUG_ROWS,
          "sort": [{"name": "datetime", "order": "DESC"}]},
     )  # fmt: skip
@@ -99,8 +89,8 @@ async def _debug_conversions(ctx: CallContext, args: DebugConversions) -> Envelo
     await ctx.progress(1, steps, "conversions")
     # Conversions of this click whenever they arrived (the conversion log filters by postback time).
     all_time = {"interval": "all_time", "timezone": range_["timezone"]}
-    conversions = await log_query(
-        ctx, "/conversions/log",
+    conversions, conv_rows = await ctx.rows(
+        "/conversions/log",
         {"range": all_time if args.sub_id else range_, "columns": CONVERSION_DEBUG_COLUMNS, "filters": flt,
          "limit": DEBUG_ROWS, "sort": [{"name": "postback_datetime", "order": "DESC"}]},
     )  # fmt: skip
@@ -111,7 +101,7 @@ async def _debug_conversions(ctx: CallContext, args: DebugConversions) -> Envelo
     unread: list[str] = []
 
     async def log_lines(path: str, what: str, query: dict[str, Any]) -> list[str] | None:
-        envelope = await _get(ctx, path, query)
+        envelope = await ctx.read(path, query)
         if not envelope["success"]:
             unread.append(read_problem(envelope, what))
             return None
@@ -127,7 +117,6 @@ async def _debug_conversions(ctx: CallContext, args: DebugConversions) -> Envelo
         if args.sub_id else []
     )  # fmt: skip
     sent = await log_lines("/logs/sent_postbacks", "the sent postbacks log", {"limit": LOG_LIMIT, **_q(args.sub_id)})
-    click_rows, conv_rows = _rows(clicks), _rows(conversions)
     await ctx.progress(3, steps, "S2S postback settings")
     s2s = await _s2s_targets(ctx, args.campaign_id, click_rows, unread)
     await ctx.progress(steps, steps, "done")
@@ -191,7 +180,7 @@ async def _s2s_targets(
     cid = campaign_id or (to_number(clicks[0].get("campaign_id")) if clicks else None)
     if not isinstance(cid, int):
         return []
-    got = await _get(ctx, f"/campaigns/{cid}")
+    got = await ctx.read(f"/campaigns/{cid}")
     if not got["success"]:
         unread.append(read_problem(got, f"campaign {cid} (its S2S postbacks)"))
         return None
@@ -202,7 +191,7 @@ async def _s2s_targets(
     ts_id = to_number(clicks[0].get("ts_id")) if clicks else to_number(campaign.get("traffic_source_id"))
     if not isinstance(ts_id, int) or ts_id < 1:
         return []
-    source = await _get(ctx, f"/traffic_sources/{ts_id}")
+    source = await ctx.read(f"/traffic_sources/{ts_id}")
     if not source["success"]:
         unread.append(read_problem(source, f"traffic source {ts_id} (its S2S postback)"))
         return None
@@ -253,6 +242,6 @@ def _verdict(
 
 
 OPERATIONS = (
-    report_op("debug_conversions", "conversion", "debug", "/conversions/log", DebugConversions,
-              "Debug missing conversions", _debug_conversions),
+    report_op(name="debug_conversions", resource="conversion", operation="debug", path="/conversions/log",
+              params=DebugConversions, title="Debug missing conversions", handler=_debug_conversions),
 )  # fmt: skip

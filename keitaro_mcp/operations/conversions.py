@@ -14,22 +14,17 @@ from typing import TYPE_CHECKING, Any
 import anyio
 from pydantic import Field
 
-from keitaro_mcp.envelope import Envelope, error_envelope, read_failed, read_problem
+from keitaro_mcp.envelope import Envelope, read_failed, read_problem
 from keitaro_mcp.operations._common import CampaignId, CountryCode, Currency, Params, Sort, Text
 from keitaro_mcp.operations._entity import operation_factory
 from keitaro_mcp.operations.campaigns import ConversionStatus
-from keitaro_mcp.operations.clicks import (
-    ALL_TIME,
-    LogArgs,
-    equals_filters,
-    find_rows,
-    query_log,
-    report_filter,
-)
+from keitaro_mcp.operations.clicks import ALL_TIME, LogArgs, equals_filters, log_request, log_rows, report_filter
 from keitaro_mcp.postback import postback_params, send_postback
+from keitaro_mcp.registry import RequestParts
 
 if TYPE_CHECKING:
-    from keitaro_mcp.client import CallContext
+    from keitaro_mcp.context import CallContext
+    from keitaro_mcp.tracker import Tracker
 
 __all__ = ["OPERATIONS", "find_conversion", "post_and_verify"]
 
@@ -57,8 +52,7 @@ class ListConversions(LogArgs):
     """Default -postback_datetime."""
 
 
-async def _list_conversions(ctx: CallContext, args: ListConversions) -> Envelope:
-    """POST /conversions/log with typed filters, newest first."""
+def _list_conversions(args: ListConversions, tracker: Tracker) -> RequestParts:
     filters = equals_filters(
         {
             "status": args.status,
@@ -68,16 +62,13 @@ async def _list_conversions(ctx: CallContext, args: ListConversions) -> Envelope
             "country_code": args.country_code,
         }
     )
-    return await query_log(
-        ctx, args, path="/conversions/log", default_columns=CONVERSION_COLUMNS, filters=filters,
-        sort=args.sort or "-postback_datetime",
+    return log_request(
+        args, tracker, default_columns=CONVERSION_COLUMNS, filters=filters, sort=args.sort or "-postback_datetime",
         what="conversions",
     )  # fmt: skip
 
 
-async def find_conversion(
-    ctx: CallContext, sub_id: str, tid: str | None, *, resource: str, operation: str
-) -> tuple[Envelope, dict[str, Any] | None]:
+async def find_conversion(ctx: CallContext, sub_id: str, tid: str | None) -> tuple[Envelope, dict[str, Any] | None]:
     """The click's latest conversion (with this tid when given) from /conversions/log, or None."""
     filters = [report_filter("sub_id", "EQUALS", sub_id)]
     if tid is not None:
@@ -86,14 +77,13 @@ async def find_conversion(
         "range": ALL_TIME, "columns": list(CONVERSION_COLUMNS), "filters": filters,
         "sort": [{"name": "postback_datetime", "order": "DESC"}], "limit": 1,
     }  # fmt: skip
-    envelope, rows = await find_rows(ctx, "/conversions/log", body, resource=resource, operation=operation)
+    envelope, rows = await ctx.rows("/conversions/log", body)
     return envelope, rows[0] if rows else None
 
 
 async def post_and_verify(ctx: CallContext, params: dict[str, str]) -> Envelope:
     """Send the postback, then look the conversion up: data = {sent, answer, recorded, conversion}."""
-    res, opn = ctx.op.resource, ctx.op.operation
-    envelope = await send_postback(ctx, params, resource=res, operation=opn)
+    envelope = await send_postback(ctx, params)
     if not envelope["success"]:
         return envelope
     answer = envelope["data"]
@@ -103,7 +93,7 @@ async def post_and_verify(ctx: CallContext, params: dict[str, str]) -> Envelope:
     for delay in VERIFY_DELAYS:
         if delay:
             await anyio.sleep(delay)
-        found, conversion = await find_conversion(ctx, params["subid"], params.get("tid"), resource=res, operation=opn)
+        found, conversion = await find_conversion(ctx, params["subid"], params.get("tid"))
         if not found["success"]:
             # The postback went out; whether it was recorded is unknown, not "no".
             recorded = None
@@ -170,14 +160,13 @@ class UpdateConversion(Params):
 
 async def _update_conversion(ctx: CallContext, args: UpdateConversion) -> Envelope:
     """POST /conversions/log (it must exist), tracker postback GET /{postback_key}/postback, POST /conversions/log."""
-    res, opn = ctx.op.resource, ctx.op.operation
-    found, existing = await find_conversion(ctx, args.sub_id, args.tid, resource=res, operation=opn)
+    found, existing = await find_conversion(ctx, args.sub_id, args.tid)
     if not found["success"]:
         return read_failed(found, "the conversion log", nothing_changed=True)
     if existing is None:
         which = f"sub_id {args.sub_id!r}" + (f" and tid {args.tid!r}" if args.tid else "")
         message = f"No conversion with {which} in the conversion log; create_conversion records a new one"
-        return error_envelope(found["request"], res, opn, "not_found", message)
+        return ctx.fail("not_found", message, request=found["request"])
     params = postback_params(args.sub_id, status=args.status, payout=args.payout, tid=args.tid, currency=args.currency)
     envelope = await post_and_verify(ctx, params)
     if envelope["success"]:
@@ -190,14 +179,16 @@ _POSTBACK = "/{postback_key}/postback"
 
 
 OPERATIONS = (
-    _conversion("list_conversions", "getAll", "POST", "/conversions/log", ListConversions, "List conversions",
-                read_only=True, handler=_list_conversions),
+    _conversion(name="list_conversions", operation="getAll", method="POST", path="/conversions/log",
+                params=ListConversions, title="List conversions", read_only=True, build=_list_conversions,
+                shape=log_rows),
     # The writes go to the tracker's postback URL, outside the Admin API; the key comes from the settings. A
     # conversion without tid replaces the click's existing one, so they are marked destructive.
-    _conversion("test_postback", "test", "GET", _POSTBACK, TestPostback, "Test postback", resource="postback",
-                api="tracker", destructive=True, handler=_test_postback),
-    _conversion("create_conversion", "create", "GET", _POSTBACK, CreateConversion, "Create conversion",
-                api="tracker", destructive=True, handler=_create_conversion),
-    _conversion("update_conversion", "update", "GET", _POSTBACK, UpdateConversion, "Update conversion",
-                api="tracker", destructive=True, idempotent=True, handler=_update_conversion),
+    _conversion(name="test_postback", operation="test", method="GET", path=_POSTBACK, params=TestPostback,
+                title="Test postback", resource="postback", api="tracker", destructive=True, handler=_test_postback),
+    _conversion(name="create_conversion", operation="create", method="GET", path=_POSTBACK, params=CreateConversion,
+                title="Create conversion", api="tracker", destructive=True, handler=_create_conversion),
+    _conversion(name="update_conversion", operation="update", method="GET", path=_POSTBACK, params=UpdateConversion,
+                title="Update conversion", api="tracker", destructive=True, idempotent=True,
+                handler=_update_conversion),
 )  # fmt: skip

@@ -30,8 +30,6 @@ from keitaro_mcp.operations.reports import (
     check_names,
     default_sort,
     filters_body,
-    invalid_arguments,
-    log_query,
     numeric_columns,
     report_body,
     report_op,
@@ -41,7 +39,7 @@ from keitaro_mcp.periods import PeriodArgs, resolve_range
 from keitaro_mcp.report_catalog import DIMENSIONS, NUMERIC_DIMENSIONS
 
 if TYPE_CHECKING:
-    from keitaro_mcp.client import CallContext
+    from keitaro_mcp.context import CallContext
 
 __all__ = ["CLICK_EXPORT_COLUMNS", "OPERATIONS", "ExportClicks", "ExportReport"]
 
@@ -193,17 +191,15 @@ async def _export(
 ) -> Envelope:  # fmt: skip
     target = _export_path(ctx, args, stem)
     if isinstance(target, str):
-        return invalid_arguments(
-            ctx, f"Invalid arguments for {ctx.op.name}: {target}", [{"field": "file", "problem": target}]
-        )
+        return ctx.invalid(f"Invalid arguments for {ctx.op.name}: {target}", [{"field": "file", "problem": target}])
     writer = _Writer(target, args.format, columns, numeric)
     first = {**body, "limit": page} if key else {**body, "limit": page, "offset": 0}
     fetched: dict[str, Envelope] = {}
 
     async def fetch(next_body: dict[str, Any]) -> None:
-        fetched["next"] = await log_query(ctx, api_path, next_body)
+        fetched["next"] = await ctx.post(api_path, next_body)
 
-    envelope = await log_query(ctx, api_path, first)
+    envelope = await ctx.post(api_path, first)
     total: int | None = None
     pages = 0
     try:
@@ -255,7 +251,7 @@ async def _export_report(ctx: CallContext, args: ExportReport) -> Envelope:
     problem = await runtime_check(ctx, args.dimensions, args.measures)
     if problem is not None:
         return problem
-    body = report_body(args, resolve_range(args, ctx.settings))
+    body = report_body(args, resolve_range(args, ctx.tracker))
     sort = default_sort(args.dimensions, args.measures)
     if sort:
         body["sort"] = sort
@@ -271,7 +267,7 @@ async def _export_clicks(ctx: CallContext, args: ExportClicks) -> Envelope:
         filters.insert(0, {"name": "campaign_id", "operator": "EQUALS", "expression": args.campaign_id})
     # Pages keyed by click_id in ascending order: none skipped or repeated, each page as cheap as the first.
     wanted = columns if "click_id" in columns else [*columns, "click_id"]
-    body: dict[str, Any] = {"range": resolve_range(args, ctx.settings), "columns": wanted}
+    body: dict[str, Any] = {"range": resolve_range(args, ctx.tracker), "columns": wanted}
     if filters:
         body["filters"] = filters
     body["sort"] = [{"name": "click_id", "order": "ASC"}]
@@ -280,8 +276,8 @@ async def _export_clicks(ctx: CallContext, args: ExportClicks) -> Envelope:
 
 
 OPERATIONS = (
-    report_op("export_report", "stats", "export", "/report/build", ExportReport, "Export report to file",
-              _export_report),
-    report_op("export_clicks", "click", "export", "/clicks/log", ExportClicks, "Export clicks to file",
-              _export_clicks),
+    report_op(name="export_report", resource="stats", operation="export", path="/report/build", params=ExportReport,
+              title="Export report to file", handler=_export_report),
+    report_op(name="export_clicks", resource="click", operation="export", path="/clicks/log", params=ExportClicks,
+              title="Export clicks to file", handler=_export_clicks),
 )  # fmt: skip

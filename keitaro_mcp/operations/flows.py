@@ -5,13 +5,16 @@ A campaign's flows are listed by list_campaign_flows (campaigns.py). Paths say `
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
 from keitaro_mcp.operations._common import CampaignId, EntityState, FlowId, LandingId, OfferId, Params
 from keitaro_mcp.operations._entity import ActionPayload, operation_factory
 from keitaro_mcp.registry import RequestParts
+
+if TYPE_CHECKING:
+    from keitaro_mcp.tracker import Tracker
 
 __all__ = ["OPERATIONS"]
 
@@ -103,7 +106,7 @@ class UpdateFlowSettings(_FlowSettings, _HasFlowId):
     triggers: list[FlowTrigger] | None = None
 
 
-def _settings_body(args: Any) -> RequestParts:
+def _settings_body(args: UpdateFlowSettings, tracker: Tracker) -> RequestParts:
     body: dict[str, Any] = args.model_dump(mode="json", by_alias=True, exclude_none=True, exclude={"flow_id"})
     for trigger in body.get("triggers", ()):
         trigger["stream_id"] = args.flow_id  # the spec requires the owning flow's id in each trigger
@@ -179,31 +182,35 @@ class ListFlowFilters(Params):
 _flow = operation_factory("stream", "flows_admin")
 
 OPERATIONS = (
-    _flow("get_flow", "get", "GET", "/streams/{flow_id}", GetFlow, "Get flow", toolset="flows", read_only=True),
-    _flow("update_flow", "update", "PUT", "/streams/{flow_id}", UpdateFlow, "Update flow", toolset="flows",
-          idempotent=True),
-    _flow("enable_flow", "enable", "POST", "/streams/{flow_id}/enable", EnableFlow, "Enable flow", toolset="flows",
-          idempotent=True),
-    _flow("disable_flow", "disable", "POST", "/streams/{flow_id}/disable", DisableFlow, "Disable flow",
-          toolset="flows", idempotent=True),
-    _flow("create_flow", "create", "POST", "/streams", CreateFlow, "Create flow"),
-    _flow("update_flow_settings", "update", "PUT", "/streams/{flow_id}", UpdateFlowSettings,
-          "Update flow settings", idempotent=True, build=_settings_body),
-    _flow("archive_flow", "delete", "DELETE", "/streams/{flow_id}", ArchiveFlow, "Archive flow", destructive=True,
-          idempotent=True),
-    _flow("restore_flow", "restore", "POST", "/streams/{flow_id}/restore", RestoreFlow, "Restore flow",
-          idempotent=True),
-    _flow("get_flow_events", "getEvents", "GET", "/streams/{flow_id}/events", GetFlowEvents, "Get flow events",
-          read_only=True),
-    _flow("list_deleted_flows", "getDeleted", "GET", "/streams/deleted", ListDeletedFlows, "List archived flows",
-          read_only=True),
-    _flow("search_flows", "search", "GET", "/streams/search", SearchFlows, "Search flows", read_only=True),
-    _flow("list_flow_types", "getTypes", "GET", "/stream_types", ListFlowTypes, "List flow types", read_only=True),
-    _flow("list_flow_schemas", "getSchemas", "GET", "/stream_schemas", ListFlowSchemas, "List flow schemas",
-          read_only=True),
+    _flow(name="get_flow", operation="get", method="GET", path="/streams/{flow_id}", params=GetFlow, title="Get flow",
+          toolset="flows", read_only=True),
+    _flow(name="update_flow", operation="update", method="PUT", path="/streams/{flow_id}", params=UpdateFlow,
+          title="Update flow", toolset="flows", idempotent=True),
+    _flow(name="enable_flow", operation="enable", method="POST", path="/streams/{flow_id}/enable", params=EnableFlow,
+          title="Enable flow", toolset="flows", idempotent=True),
+    _flow(name="disable_flow", operation="disable", method="POST", path="/streams/{flow_id}/disable",
+          params=DisableFlow, title="Disable flow", toolset="flows", idempotent=True),
+    _flow(name="create_flow", operation="create", method="POST", path="/streams", params=CreateFlow,
+          title="Create flow"),
+    _flow(name="update_flow_settings", operation="update", method="PUT", path="/streams/{flow_id}",
+          params=UpdateFlowSettings, title="Update flow settings", idempotent=True, build=_settings_body),
+    _flow(name="archive_flow", operation="delete", method="DELETE", path="/streams/{flow_id}", params=ArchiveFlow,
+          title="Archive flow", destructive=True, idempotent=True),
+    _flow(name="restore_flow", operation="restore", method="POST", path="/streams/{flow_id}/restore",
+          params=RestoreFlow, title="Restore flow", idempotent=True),
+    _flow(name="get_flow_events", operation="getEvents", method="GET", path="/streams/{flow_id}/events",
+          params=GetFlowEvents, title="Get flow events", read_only=True),
+    _flow(name="list_deleted_flows", operation="getDeleted", method="GET", path="/streams/deleted",
+          params=ListDeletedFlows, title="List archived flows", read_only=True),
+    _flow(name="search_flows", operation="search", method="GET", path="/streams/search", params=SearchFlows,
+          title="Search flows", read_only=True),
+    _flow(name="list_flow_types", operation="getTypes", method="GET", path="/stream_types", params=ListFlowTypes,
+          title="List flow types", read_only=True),
+    _flow(name="list_flow_schemas", operation="getSchemas", method="GET", path="/stream_schemas",
+          params=ListFlowSchemas, title="List flow schemas", read_only=True),
     # The action catalogue is /streams_actions (with the s); /stream_actions does not exist.
-    _flow("list_flow_actions", "getActions", "GET", "/streams_actions", ListFlowActions, "List flow actions",
-          read_only=True),
-    _flow("list_flow_filters", "getAll", "GET", "/stream_filters", ListFlowFilters, "List flow filters",
-          read_only=True, resource="filter"),
+    _flow(name="list_flow_actions", operation="getActions", method="GET", path="/streams_actions",
+          params=ListFlowActions, title="List flow actions", read_only=True),
+    _flow(name="list_flow_filters", operation="getAll", method="GET", path="/stream_filters", params=ListFlowFilters,
+          title="List flow filters", read_only=True, resource="filter"),
 )  # fmt: skip

@@ -48,10 +48,13 @@ _group = operation_factory("group", "groups")
 
 
 OPERATIONS = (
-    _group("list_groups", "getAll", "GET", "/groups", ListGroups, "List groups", read_only=True),
-    _group("create_group", "create", "POST", "/groups", CreateGroup, "Create group"),
-    _group("update_group", "update", "PUT", "/groups/{group_id}", UpdateGroup, "Update group", idempotent=True),
+    _group(name="list_groups", operation="getAll", method="GET", path="/groups", params=ListGroups, title="List groups",
+           read_only=True),
+    _group(name="create_group", operation="create", method="POST", path="/groups", params=CreateGroup,
+           title="Create group"),
+    _group(name="update_group", operation="update", method="PUT", path="/groups/{group_id}", params=UpdateGroup,
+           title="Update group", idempotent=True),
     # The real path is /groups/{id}/delete, and it deletes (no archive for groups).
-    _group("delete_group", "delete", "DELETE", "/groups/{group_id}/delete", DeleteGroup, "Delete group",
-           destructive=True, idempotent=True),
+    _group(name="delete_group", operation="delete", method="DELETE", path="/groups/{group_id}/delete",
+           params=DeleteGroup, title="Delete group", destructive=True, idempotent=True),
 )  # fmt: skip

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import unquote, urlsplit
 
 from pydantic import AfterValidator, Field
@@ -10,6 +10,9 @@ from pydantic import AfterValidator, Field
 from keitaro_mcp.operations._common import CampaignId, Int32, Params, id_field
 from keitaro_mcp.operations._entity import operation_factory
 from keitaro_mcp.registry import RequestParts, Shaped
+
+if TYPE_CHECKING:
+    from keitaro_mcp.tracker import Tracker
 
 __all__ = ["OPERATIONS"]
 
@@ -62,7 +65,7 @@ ProxyUrl = Annotated[
 ]
 
 
-def _facebook_body(args: Any) -> RequestParts:
+def _facebook_body(args: CreateFacebookIntegration | UpdateFacebookIntegration, tracker: Tracker) -> RequestParts:
     body: dict[str, Any] = args.model_dump(mode="json", exclude_none=True, exclude={"integration_id", "proxy"})
     # Keitaro's form is proxy_enabled + proxy {protocol, address, port, login, password}: one URL says it all.
     if args.proxy is not None:
@@ -138,7 +141,7 @@ class UnassignFacebookIntegrationCampaign(Params):
     campaign_id: CampaignId
 
 
-def _campaign_body(args: Any) -> RequestParts:
+def _campaign_body(args: UnassignFacebookIntegrationCampaign, tracker: Tracker) -> RequestParts:
     # DELETE with a JSON body: the default split would put campaign_id in the query string.
     return RequestParts(body={"campaign_id": args.campaign_id})
 
@@ -148,34 +151,35 @@ _integration = operation_factory("integration", "integrations")
 
 _FB = "/integrations/facebook"
 OPERATIONS = (
-    _integration("get_avscan_key", "getAvscan", "GET", "/integrations/avscan", GetAvscanKey, "Get AVScan key",
-                 read_only=True),
+    _integration(name="get_avscan_key", operation="getAvscan", method="GET", path="/integrations/avscan",
+                 params=GetAvscanKey, title="Get AVScan key", read_only=True),
     # The key and URL travel in the query string even on PUT.
-    _integration("update_avscan_key", "updateAvscan", "PUT", "/integrations/avscan", UpdateAvscanKey,
-                 "Update AVScan key", idempotent=True, query=frozenset({"avscan_key"})),
-    _integration("get_imklo_url", "getImklo", "GET", "/integrations/imklo", GetImkloUrl, "Get IMKLO URL",
-                 read_only=True),
-    _integration("update_imklo_url", "updateImklo", "PUT", "/integrations/imklo", UpdateImkloUrl,
-                 "Update IMKLO URL", idempotent=True, query=frozenset({"imklo_api_url"})),
-    _integration("list_facebook_integrations", "getAllFacebook", "GET", _FB, ListFacebookIntegrations,
-                 "List Facebook integrations", read_only=True, shape=_unwrap),
-    _integration("get_facebook_integration", "getFacebook", "GET", _FB + "/{integration_id}",
-                 GetFacebookIntegration, "Get Facebook integration", read_only=True, shape=_unwrap),
-    _integration("create_facebook_integration", "createFacebook", "POST", _FB, CreateFacebookIntegration,
-                 "Create Facebook integration", shape=_unwrap, build=_facebook_body),
-    _integration("update_facebook_integration", "updateFacebook", "PUT", _FB + "/{integration_id}",
-                 UpdateFacebookIntegration, "Update Facebook integration", idempotent=True, shape=_unwrap,
+    _integration(name="update_avscan_key", operation="updateAvscan", method="PUT", path="/integrations/avscan",
+                 params=UpdateAvscanKey, title="Update AVScan key", idempotent=True, query=frozenset({"avscan_key"})),
+    _integration(name="get_imklo_url", operation="getImklo", method="GET", path="/integrations/imklo",
+                 params=GetImkloUrl, title="Get IMKLO URL", read_only=True),
+    _integration(name="update_imklo_url", operation="updateImklo", method="PUT", path="/integrations/imklo",
+                 params=UpdateImkloUrl, title="Update IMKLO URL", idempotent=True, query=frozenset({"imklo_api_url"})),
+    _integration(name="list_facebook_integrations", operation="getAllFacebook", method="GET", path=_FB,
+                 params=ListFacebookIntegrations, title="List Facebook integrations", read_only=True, shape=_unwrap),
+    _integration(name="get_facebook_integration", operation="getFacebook", method="GET", path=_FB + "/{integration_id}",
+                 params=GetFacebookIntegration, title="Get Facebook integration", read_only=True, shape=_unwrap),
+    _integration(name="create_facebook_integration", operation="createFacebook", method="POST", path=_FB,
+                 params=CreateFacebookIntegration, title="Create Facebook integration", shape=_unwrap,
                  build=_facebook_body),
-    _integration("delete_facebook_integration", "deleteFacebook", "DELETE", _FB + "/{integration_id}",
-                 DeleteFacebookIntegration, "Delete Facebook integration", destructive=True, idempotent=True),
-    _integration("list_facebook_integration_campaigns", "getFacebookCampaigns", "GET",
-                 _FB + "/{integration_id}/campaign", ListFacebookIntegrationCampaigns,
-                 "List FB integration campaigns", read_only=True),
-    _integration("assign_facebook_integration_campaign", "assignFacebookCampaign", "POST",
-                 _FB + "/{integration_id}/campaign", AssignFacebookIntegrationCampaign,
-                 "Assign FB integration", idempotent=True),
-    _integration("unassign_facebook_integration_campaign", "unassignFacebookCampaign", "DELETE",
-                 _FB + "/{integration_id}/campaign", UnassignFacebookIntegrationCampaign,
-                 "Unassign FB integration", destructive=True, idempotent=True,
-                 build=_campaign_body),
+    _integration(name="update_facebook_integration", operation="updateFacebook", method="PUT",
+                 path=_FB + "/{integration_id}", params=UpdateFacebookIntegration, title="Update Facebook integration",
+                 idempotent=True, shape=_unwrap, build=_facebook_body),
+    _integration(name="delete_facebook_integration", operation="deleteFacebook", method="DELETE",
+                 path=_FB + "/{integration_id}", params=DeleteFacebookIntegration, title="Delete Facebook integration",
+                 destructive=True, idempotent=True),
+    _integration(name="list_facebook_integration_campaigns", operation="getFacebookCampaigns", method="GET",
+                 path=_FB + "/{integration_id}/campaign", params=ListFacebookIntegrationCampaigns,
+                 title="List FB integration campaigns", read_only=True),
+    _integration(name="assign_facebook_integration_campaign", operation="assignFacebookCampaign", method="POST",
+                 path=_FB + "/{integration_id}/campaign", params=AssignFacebookIntegrationCampaign,
+                 title="Assign FB integration", idempotent=True),
+    _integration(name="unassign_facebook_integration_campaign", operation="unassignFacebookCampaign", method="DELETE",
+                 path=_FB + "/{integration_id}/campaign", params=UnassignFacebookIntegrationCampaign,
+                 title="Unassign FB integration", destructive=True, idempotent=True, build=_campaign_body),
 )  # fmt: skip

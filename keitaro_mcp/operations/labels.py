@@ -53,7 +53,8 @@ class UpdateLabels(Params):
 _labels = operation_factory("blacklist", "labels")
 
 OPERATIONS = (
-    _labels("get_labels", "get", "GET", "/report/labels", GetLabels, "Get report labels", read_only=True),
-    _labels("update_labels", "update", "POST", "/report/labels", UpdateLabels, "Update report labels",
-            idempotent=True),
+    _labels(name="get_labels", operation="get", method="GET", path="/report/labels", params=GetLabels,
+            title="Get report labels", read_only=True),
+    _labels(name="update_labels", operation="update", method="POST", path="/report/labels", params=UpdateLabels,
+            title="Update report labels", idempotent=True),
 )  # fmt: skip

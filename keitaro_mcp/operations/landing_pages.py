@@ -64,19 +64,19 @@ class ArchiveLandingPage(_HasLandingId):
 _landing = operation_factory("landing", "landing_pages")
 
 OPERATIONS = (
-    _landing("list_landing_pages", "getAll", "GET", "/landing_pages", ListLandingPages, "List landing pages",
-             read_only=True),
-    _landing("get_landing_page", "get", "GET", "/landing_pages/{landing_id}", GetLandingPage, "Get landing page",
-             read_only=True),
-    _landing("create_landing_page", "create", "POST", "/landing_pages", CreateLandingPage, "Create landing page",
-             build=write_body()),
-    _landing("update_landing_page", "update", "PUT", "/landing_pages/{landing_id}", UpdateLandingPage,
-             "Update landing page", idempotent=True, build=write_body("landing_id")),
+    _landing(name="list_landing_pages", operation="getAll", method="GET", path="/landing_pages",
+             params=ListLandingPages, title="List landing pages", read_only=True),
+    _landing(name="get_landing_page", operation="get", method="GET", path="/landing_pages/{landing_id}",
+             params=GetLandingPage, title="Get landing page", read_only=True),
+    _landing(name="create_landing_page", operation="create", method="POST", path="/landing_pages",
+             params=CreateLandingPage, title="Create landing page", build=write_body()),
+    _landing(name="update_landing_page", operation="update", method="PUT", path="/landing_pages/{landing_id}",
+             params=UpdateLandingPage, title="Update landing page", idempotent=True, build=write_body("landing_id")),
     # The only clone in the API that is a PUT.
-    _landing("clone_landing_page", "clone", "PUT", "/landing_pages/{landing_id}/clone", CloneLandingPage,
-             "Clone landing page"),
-    _landing("archive_landing_page", "delete", "DELETE", "/landing_pages/{landing_id}", ArchiveLandingPage,
-             "Archive landing page", destructive=True, idempotent=True),
+    _landing(name="clone_landing_page", operation="clone", method="PUT", path="/landing_pages/{landing_id}/clone",
+             params=CloneLandingPage, title="Clone landing page"),
+    _landing(name="archive_landing_page", operation="delete", method="DELETE", path="/landing_pages/{landing_id}",
+             params=ArchiveLandingPage, title="Archive landing page", destructive=True, idempotent=True),
     *editor_operations(_landing, noun="landing_page", plural="landing_pages", id_field="landing_id",
                        id_type=LandingId),
 )  # fmt: skip

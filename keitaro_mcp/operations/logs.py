@@ -39,9 +39,11 @@ class ListLogTypes(Params):
 _log = operation_factory("log", "logs")
 
 OPERATIONS = (
-    _log("get_log", "get", "GET", "/logs/{log_type}", GetLog, "Get log", read_only=True),
-    _log("clean_log", "clean", "DELETE", "/logs/{log_type}", CleanLog, "Clean log", destructive=True,
-         idempotent=True),
+    _log(name="get_log", operation="get", method="GET", path="/logs/{log_type}", params=GetLog, title="Get log",
+         read_only=True),
+    _log(name="clean_log", operation="clean", method="DELETE", path="/logs/{log_type}", params=CleanLog,
+         title="Clean log", destructive=True, idempotent=True),
     # POST, but a read.
-    _log("list_log_types", "getTypes", "POST", "/logs/types", ListLogTypes, "List log types", read_only=True),
+    _log(name="list_log_types", operation="getTypes", method="POST", path="/logs/types", params=ListLogTypes,
+         title="List log types", read_only=True),
 )  # fmt: skip

@@ -89,17 +89,21 @@ class ArchiveOffer(_HasOfferId):
 _offer = operation_factory("offer", "offers_admin")
 
 OPERATIONS = (
-    _offer("list_offers", "getAll", "GET", "/offers", ListOffers, "List offers", toolset="offers", read_only=True),
-    _offer("get_offer", "get", "GET", "/offers/{offer_id}", GetOffer, "Get offer", toolset="offers", read_only=True),
-    _offer("update_offer", "update", "PUT", "/offers/{offer_id}", UpdateOffer, "Update offer", toolset="offers",
-           idempotent=True),
-    _offer("update_offer_settings", "update", "PUT", "/offers/{offer_id}", UpdateOfferSettings,
-           "Update offer settings", idempotent=True, build=write_body("offer_id", group_id_as_string=False)),
-    _offer("create_offer", "create", "POST", "/offers", CreateOffer, "Create offer",
-           build=write_body(group_id_as_string=False)),
-    _offer("clone_offer", "clone", "POST", "/offers/{offer_id}/clone", CloneOffer, "Clone offer"),
+    _offer(name="list_offers", operation="getAll", method="GET", path="/offers", params=ListOffers, title="List offers",
+           toolset="offers", read_only=True),
+    _offer(name="get_offer", operation="get", method="GET", path="/offers/{offer_id}", params=GetOffer,
+           title="Get offer", toolset="offers", read_only=True),
+    _offer(name="update_offer", operation="update", method="PUT", path="/offers/{offer_id}", params=UpdateOffer,
+           title="Update offer", toolset="offers", idempotent=True),
+    _offer(name="update_offer_settings", operation="update", method="PUT", path="/offers/{offer_id}",
+           params=UpdateOfferSettings, title="Update offer settings", idempotent=True,
+           build=write_body("offer_id", group_id_as_string=False)),
+    _offer(name="create_offer", operation="create", method="POST", path="/offers", params=CreateOffer,
+           title="Create offer", build=write_body(group_id_as_string=False)),
+    _offer(name="clone_offer", operation="clone", method="POST", path="/offers/{offer_id}/clone", params=CloneOffer,
+           title="Clone offer"),
     # Archiving an offer is DELETE /offers/{id}/archive; DELETE /offers/{id} is not in the API.
-    _offer("archive_offer", "delete", "DELETE", "/offers/{offer_id}/archive", ArchiveOffer, "Archive offer",
-           destructive=True, idempotent=True),
+    _offer(name="archive_offer", operation="delete", method="DELETE", path="/offers/{offer_id}/archive",
+           params=ArchiveOffer, title="Archive offer", destructive=True, idempotent=True),
     *editor_operations(_offer, noun="offer", plural="offers", id_field="offer_id", id_type=OfferId),
 )  # fmt: skip

@@ -17,7 +17,6 @@ from keitaro_mcp.operations.reports import (
     answer_of,
     default_sort,
     numeric_columns,
-    post_report,
     report_body,
     report_op,
     runtime_check,
@@ -26,7 +25,7 @@ from keitaro_mcp.operations.reports import (
 from keitaro_mcp.periods import comparison_spans, field_error, parse_period, zone_for
 
 if TYPE_CHECKING:
-    from keitaro_mcp.client import CallContext
+    from keitaro_mcp.context import CallContext
 
 __all__ = ["OPERATIONS", "ComparePeriods"]
 
@@ -76,14 +75,14 @@ def _change(now: Any, before: Any) -> tuple[Any, Any]:
 
 async def _fetch_all(ctx: CallContext, body: dict[str, Any], label: str, step: int, steps: int) -> Envelope:
     await ctx.progress(step, steps, f"report for {label}")
-    return await post_report(ctx, {**body, "limit": COMPARE_ROWS})
+    return await ctx.post("/report/build", {**body, "limit": COMPARE_ROWS})
 
 
 async def _compare_periods(ctx: CallContext, args: ComparePeriods) -> Envelope:
     problem = await runtime_check(ctx, args.dimensions, args.measures)
     if problem is not None:
         return problem
-    tz = zone_for(args, ctx.settings)
+    tz = zone_for(args, ctx.tracker)
     (start, end), (b_start, b_end) = comparison_spans(args.period, args.against, tz)  # all_time refused by the model
     now_range = {"from": start.isoformat(), "to": end.isoformat(), "timezone": tz}
     before_range = {"from": b_start.isoformat(), "to": b_end.isoformat(), "timezone": tz}
@@ -156,6 +155,6 @@ def _more(answer: dict[str, Any]) -> bool:
 
 
 OPERATIONS = (
-    report_op("compare_periods", "stats", "compare", "/report/build", ComparePeriods, "Compare periods",
-              _compare_periods),
+    report_op(name="compare_periods", resource="stats", operation="compare", path="/report/build",
+              params=ComparePeriods, title="Compare periods", handler=_compare_periods),
 )  # fmt: skip

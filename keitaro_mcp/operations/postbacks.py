@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
-from keitaro_mcp.envelope import Envelope, error_envelope, read_failed
+from keitaro_mcp.envelope import Envelope, read_failed
 from keitaro_mcp.operations._common import CampaignId, Params, PositiveId
 from keitaro_mcp.operations._entity import operation_factory
 from keitaro_mcp.operations.campaigns import ConversionStatus, S2SPostback
 from keitaro_mcp.registry import Shaped
 
 if TYPE_CHECKING:
-    from keitaro_mcp.client import CallContext
+    from keitaro_mcp.context import CallContext
 
 __all__ = ["OPERATIONS"]
 
@@ -33,16 +33,11 @@ def _find(items: list[dict[str, Any]], postback_id: int) -> dict[str, Any] | Non
 
 
 async def _read(ctx: CallContext, campaign_id: int) -> Envelope:
-    return await ctx.client.request(
-        "GET", f"/campaigns/{campaign_id}", resource=ctx.op.resource, operation=ctx.op.operation, retry=True
-    )
+    return await ctx.read(f"/campaigns/{campaign_id}")
 
 
 async def _write(ctx: CallContext, campaign_id: int, postbacks: list[dict[str, Any]]) -> Envelope:
-    return await ctx.client.request(
-        "PUT", f"/campaigns/{campaign_id}", resource=ctx.op.resource, operation=ctx.op.operation,
-        body={"postbacks": postbacks}, retry=ctx.op.idempotent,
-    )  # fmt: skip
+    return await ctx.send("PUT", f"/campaigns/{campaign_id}", body={"postbacks": postbacks}, retry=ctx.op.idempotent)
 
 
 Located = tuple[Envelope, list[dict[str, Any]], dict[str, Any]]
@@ -58,7 +53,7 @@ async def _locate(ctx: CallContext, campaign_id: int, postback_id: int) -> Envel
     found = _find(items, postback_id)
     if found is None:
         message = f"Campaign {campaign_id} has no postback {postback_id}"
-        return error_envelope(envelope["request"], ctx.op.resource, ctx.op.operation, "not_found", message)
+        return ctx.fail("not_found", message, request=envelope["request"])
     return envelope, items, found
 
 
@@ -169,15 +164,16 @@ _CAMPAIGN = "/campaigns/{campaign_id}"
 
 
 OPERATIONS = (
-    _postback("list_campaign_postbacks", "getAll", "GET", _CAMPAIGN, ListCampaignPostbacks, "List campaign postbacks",
-              read_only=True, shape=_shape_list),
-    _postback("get_campaign_postback", "get", "GET", _CAMPAIGN, GetCampaignPostback, "Get campaign postback",
-              read_only=True, handler=_get),
+    _postback(name="list_campaign_postbacks", operation="getAll", method="GET", path=_CAMPAIGN,
+              params=ListCampaignPostbacks, title="List campaign postbacks", read_only=True, shape=_shape_list),
+    _postback(name="get_campaign_postback", operation="get", method="GET", path=_CAMPAIGN, params=GetCampaignPostback,
+              title="Get campaign postback", read_only=True, handler=_get),
     # Read-modify-write: not retried blindly, except where repeating gives the same result (update, delete).
-    _postback("create_campaign_postback", "create", "PUT", _CAMPAIGN, CreateCampaignPostback,
-              "Create campaign postback", handler=_create),
-    _postback("update_campaign_postback", "update", "PUT", _CAMPAIGN, UpdateCampaignPostback,
-              "Update campaign postback", idempotent=True, handler=_update),
-    _postback("delete_campaign_postback", "delete", "PUT", _CAMPAIGN, DeleteCampaignPostback,
-              "Delete campaign postback", destructive=True, idempotent=True, handler=_delete),
+    _postback(name="create_campaign_postback", operation="create", method="PUT", path=_CAMPAIGN,
+              params=CreateCampaignPostback, title="Create campaign postback", handler=_create),
+    _postback(name="update_campaign_postback", operation="update", method="PUT", path=_CAMPAIGN,
+              params=UpdateCampaignPostback, title="Update campaign postback", idempotent=True, handler=_update),
+    _postback(name="delete_campaign_postback", operation="delete", method="PUT", path=_CAMPAIGN,
+              params=DeleteCampaignPostback, title="Delete campaign postback", destructive=True, idempotent=True,
+              handler=_delete),
 )  # fmt: skip

@@ -8,16 +8,16 @@ conversion debugging and exports build on these pieces in their own modules.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from keitaro_mcp.compact import compact_rows, to_number
-from keitaro_mcp.envelope import Envelope, error_envelope
+from keitaro_mcp.envelope import Envelope
 from keitaro_mcp.operations._common import Limit, Offset, Params, Sort, sort_body
 from keitaro_mcp.periods import KEITARO_INTERVALS, PeriodArgs, field_error, resolve_range, zone_for
-from keitaro_mcp.registry import Operation
+from keitaro_mcp.registry import Handler, Operation
 from keitaro_mcp.report_catalog import (
     DIMENSIONS,
     MEASURES,
@@ -29,7 +29,7 @@ from keitaro_mcp.report_catalog import (
 )
 
 if TYPE_CHECKING:
-    from keitaro_mcp.client import CallContext
+    from keitaro_mcp.context import CallContext
 
 __all__ = [
     "DEFAULT_MEASURES",
@@ -44,15 +44,14 @@ __all__ = [
     "check_names",
     "default_sort",
     "filters_body",
-    "invalid_arguments",
-    "log_query",
     "numeric_columns",
-    "post_report",
     "report_body",
     "report_op",
     "runtime_check",
     "summary_of",
 ]
+
+M = TypeVar("M", bound=BaseModel)
 
 DEFAULT_MEASURES = ["clicks", "campaign_unique_clicks", "conversions", "revenue", "cost", "profit", "roi"]
 DEFAULT_LIMIT = 500
@@ -224,17 +223,9 @@ def _check_body(body: dict[str, Any], *, has_period: bool) -> None:
 # -- shared helpers -------------------------------------------------------------------------------------------
 
 
-def invalid_arguments(ctx: CallContext, message: str, fields: list[dict[str, str]]) -> Envelope:
-    op = ctx.op
-    info = ctx.client.request_info(op.method, ctx.client.base_url + op.path)
-    envelope = error_envelope(info, op.resource, op.operation, "invalid_arguments", message)
-    envelope["error"]["responseData"] = fields
-    return envelope
-
-
 async def runtime_check(ctx: CallContext, dimensions: list[str], measures: list[str]) -> Envelope | None:
     """Refuse names the tracker's own catalogue does not list (when it has one)."""
-    catalog = await runtime_catalog(ctx.client)
+    catalog = await runtime_catalog(ctx)
     if catalog is None:
         return None
     problems = [
@@ -249,7 +240,7 @@ async def runtime_check(ctx: CallContext, dimensions: list[str], measures: list[
     if not problems:
         return None
     listed = "; ".join(f"{p['field']}: {p['problem']}" for p in problems)
-    return invalid_arguments(ctx, f"Invalid arguments for {ctx.op.name}: {listed}", problems)
+    return ctx.invalid(f"Invalid arguments for {ctx.op.name}: {listed}", problems)
 
 
 def default_sort(dimensions: list[str], measures: list[str]) -> list[dict[str, str]]:
@@ -283,25 +274,11 @@ def summary_of(answer: dict[str, Any], measures: list[str]) -> dict[str, Any] | 
     return {k: to_number(v) for k, v in raw.items() if v is not None and (k in measures or not measures)}
 
 
-async def post_report(ctx: CallContext, body: dict[str, Any], operation: str | None = None) -> Envelope:
-    return await ctx.client.request(
-        "POST", "/report/build", resource=ctx.op.resource, operation=operation or ctx.op.operation, body=body,
-        retry=True,
-    )  # fmt: skip
-
-
 def answer_of(envelope: Envelope) -> dict[str, Any]:
     data = envelope["data"]
     if isinstance(data, list):  # older builds may answer a bare array
         return {"rows": data, "total": len(data)}
     return data if isinstance(data, dict) else {"rows": []}
-
-
-async def log_query(ctx: CallContext, path: str, body: dict[str, Any]) -> Envelope:
-    """A POST read (`/clicks/log`, `/conversions/log`, `/report/build`) under this tool's name."""
-    return await ctx.client.request(
-        "POST", path, resource=ctx.op.resource, operation=ctx.op.operation, body=body, retry=True
-    )
 
 
 # -- build_report ---------------------------------------------------------------------------------------------
@@ -313,7 +290,7 @@ async def _build_report(ctx: CallContext, args: BuildReport) -> Envelope:
     problem = await runtime_check(ctx, args.dimensions, args.measures)
     if problem is not None:
         return problem
-    range_ = resolve_range(args, ctx.settings)
+    range_ = resolve_range(args, ctx.tracker)
     body = report_body(args, range_)
     sort = sort_body(args.sort) if args.sort else default_sort(args.dimensions, args.measures)
     if sort:
@@ -321,7 +298,7 @@ async def _build_report(ctx: CallContext, args: BuildReport) -> Envelope:
     body["limit"] = args.limit or DEFAULT_LIMIT
     if args.offset:
         body["offset"] = args.offset
-    envelope = await post_report(ctx, body)
+    envelope = await ctx.post("/report/build", body)
     if not envelope["success"]:
         return envelope
     return _shape_report(envelope, args.dimensions, args.measures, range_, args.offset or 0)
@@ -352,11 +329,11 @@ def _shape_report(
 async def _build_raw(ctx: CallContext, args: BuildReport) -> Envelope:
     assert args.body is not None
     body = dict(args.body)
-    range_ = dict(body.get("range") or resolve_range(args, ctx.settings))
+    range_ = dict(body.get("range") or resolve_range(args, ctx.tracker))
     # Keitaro's day boundaries depend on user settings without a timezone: always send one.
-    range_.setdefault("timezone", zone_for(args, ctx.settings))
+    range_.setdefault("timezone", zone_for(args, ctx.tracker))
     body["range"] = range_
-    envelope = await post_report(ctx, body)
+    envelope = await ctx.post("/report/build", body)
     if not envelope["success"]:
         return envelope
     dims = list(body.get("dimensions") or body.get("grouping") or [])
@@ -369,8 +346,9 @@ async def _build_raw(ctx: CallContext, args: BuildReport) -> Envelope:
 # -- entries --------------------------------------------------------------------------------------------------
 
 
-def report_op(name: str, resource: str, operation: str, path: str, params: type[BaseModel], title: str,
-              handler: Any) -> Operation:  # fmt: skip
+def report_op(
+    *, name: str, resource: str, operation: str, path: str, params: type[M], title: str, handler: Handler[M]
+) -> Operation[M]:
     """A report tool: a POST read (reports and logs are reads), in the reports toolset."""
     return Operation(
         name=name, resource=resource, operation=operation, method="POST", path=path, params=params,
@@ -379,5 +357,6 @@ def report_op(name: str, resource: str, operation: str, path: str, params: type[
 
 
 OPERATIONS = (
-    report_op("build_report", "stats", "getAll", "/report/build", BuildReport, "Build report", _build_report),
-)
+    report_op(name="build_report", resource="stats", operation="getAll", path="/report/build", params=BuildReport,
+              title="Build report", handler=_build_report),
+)  # fmt: skip

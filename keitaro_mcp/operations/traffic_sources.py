@@ -61,15 +61,17 @@ _source = operation_factory("source", "traffic_sources")
 _ONE = "/traffic_sources/{traffic_source_id}"
 
 OPERATIONS = (
-    _source("list_traffic_sources", "getAll", "GET", "/traffic_sources", ListTrafficSources, "List traffic sources",
-            read_only=True),
-    _source("get_traffic_source", "get", "GET", _ONE, GetTrafficSource, "Get traffic source", read_only=True),
-    _source("create_traffic_source", "create", "POST", "/traffic_sources", CreateTrafficSource,
-            "Create traffic source"),
-    _source("update_traffic_source", "update", "PUT", _ONE, UpdateTrafficSource, "Update traffic source",
-            idempotent=True),
-    _source("clone_traffic_source", "clone", "POST", f"{_ONE}/clone", CloneTrafficSource, "Clone traffic source"),
+    _source(name="list_traffic_sources", operation="getAll", method="GET", path="/traffic_sources",
+            params=ListTrafficSources, title="List traffic sources", read_only=True),
+    _source(name="get_traffic_source", operation="get", method="GET", path=_ONE, params=GetTrafficSource,
+            title="Get traffic source", read_only=True),
+    _source(name="create_traffic_source", operation="create", method="POST", path="/traffic_sources",
+            params=CreateTrafficSource, title="Create traffic source"),
+    _source(name="update_traffic_source", operation="update", method="PUT", path=_ONE, params=UpdateTrafficSource,
+            title="Update traffic source", idempotent=True),
+    _source(name="clone_traffic_source", operation="clone", method="POST", path=f"{_ONE}/clone",
+            params=CloneTrafficSource, title="Clone traffic source"),
     # Answers 200 with no body: the envelope's data is null on success.
-    _source("delete_traffic_source", "delete", "DELETE", _ONE, DeleteTrafficSource, "Delete traffic source",
-            destructive=True, idempotent=True),
+    _source(name="delete_traffic_source", operation="delete", method="DELETE", path=_ONE, params=DeleteTrafficSource,
+            title="Delete traffic source", destructive=True, idempotent=True),
 )  # fmt: skip

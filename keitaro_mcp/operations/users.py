@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, model_validator
 
 from keitaro_mcp.operations._common import Params, UserId
 from keitaro_mcp.operations._entity import operation_factory
 from keitaro_mcp.registry import RequestParts
+
+if TYPE_CHECKING:
+    from keitaro_mcp.tracker import Tracker
 
 __all__ = ["OPERATIONS"]
 
@@ -43,7 +46,7 @@ class CreateUser(_Preferences):
     type: UserType
 
 
-def _user_body(args: Any) -> RequestParts:
+def _user_body(args: CreateUser | UpdateUser, tracker: Tracker) -> RequestParts:
     preferences = args.model_dump(mode="json", exclude_none=True, include=set(_Preferences.model_fields))
     body: dict[str, Any] = args.model_dump(
         mode="json", exclude_none=True, exclude={"user_id", "password", *_Preferences.model_fields}
@@ -88,7 +91,7 @@ class UpdateUserAccess(Params):
         return self
 
 
-def _access_body(args: Any) -> RequestParts:
+def _access_body(args: UpdateUserAccess, tracker: Tracker) -> RequestParts:
     access: dict[str, Any] = {f"{area}_access_type": kind for area, kind in (args.access or {}).items()}
     if args.resources is not None:
         access["resources"] = args.resources
@@ -101,13 +104,16 @@ _user = operation_factory("user", "users")
 
 
 OPERATIONS = (
-    _user("list_users", "getAll", "GET", "/users", ListUsers, "List users", read_only=True),
-    _user("get_user", "get", "GET", "/users/{user_id}", GetUser, "Get user", read_only=True),
-    _user("create_user", "create", "POST", "/users", CreateUser, "Create user", build=_user_body),
-    _user("update_user", "update", "PUT", "/users/{user_id}", UpdateUser, "Update user", idempotent=True,
+    _user(name="list_users", operation="getAll", method="GET", path="/users", params=ListUsers, title="List users",
+          read_only=True),
+    _user(name="get_user", operation="get", method="GET", path="/users/{user_id}", params=GetUser, title="Get user",
+          read_only=True),
+    _user(name="create_user", operation="create", method="POST", path="/users", params=CreateUser, title="Create user",
           build=_user_body),
-    _user("delete_user", "delete", "DELETE", "/users/{user_id}", DeleteUser, "Delete user", destructive=True,
-          idempotent=True),
-    _user("update_user_access", "updateAccess", "PUT", "/users/{user_id}/access", UpdateUserAccess,
-          "Update user access", idempotent=True, build=_access_body),
+    _user(name="update_user", operation="update", method="PUT", path="/users/{user_id}", params=UpdateUser,
+          title="Update user", idempotent=True, build=_user_body),
+    _user(name="delete_user", operation="delete", method="DELETE", path="/users/{user_id}", params=DeleteUser,
+          title="Delete user", destructive=True, idempotent=True),
+    _user(name="update_user_access", operation="updateAccess", method="PUT", path="/users/{user_id}/access",
+          params=UpdateUserAccess, title="Update user access", idempotent=True, build=_access_body),
 )  # fmt: skip
