@@ -37,6 +37,7 @@ from _common import (
     sandbox_http,
     spread_ms,
 )
+from figures import add_record_flag, record
 
 CAMPAIGN_ID = 1
 
@@ -106,6 +107,7 @@ def httpx_side(client: httpx.Client) -> Callable[[], float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=400, help="timed calls per side (default 400)")
+    add_record_flag(parser)
     parser.add_argument("--warmup", type=int, default=30, help="untimed calls per side first (default 30)")
     args = parser.parse_args()
 
@@ -142,6 +144,8 @@ def main() -> int:
         ("rounds", f"{args.rounds} per side, interleaved, after {args.warmup} warm-up calls"),
     ]
     print_figures("per-call overhead: get_campaign, sandbox on 127.0.0.1", rows)
+    figures = {"mcp_ms": round(a_ms, 2), "httpx_ms": round(b_ms, 2), "floor_ms": round(c_ms, 2)}
+    record("call_overhead", figures, enabled=args.record)
     return 0
 
 

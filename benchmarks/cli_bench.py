@@ -6,7 +6,7 @@ Three sides, spawned alternately (A B C, C B A, ...) with the same interpreter a
 * B: `python -m keitaro_mcp --version` (interpreter start plus our CLI: the floor of any command);
 * C: the table as it was built before the index, by importing every operation module (the registry's models).
 
-    python benchmarks/cli_bench.py [--rounds 15]
+    python benchmarks/cli_bench.py [--rounds 15] [--record]
 
 Target: A well under one second, and A / B close to 1.
 """
@@ -23,6 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import ROOT, clean_env, interleave, median_ms, print_figures, spread_ms
+from figures import add_record_flag, record
 
 IMPORT_EVERY_OPERATION = (
     "from keitaro_mcp.operations import OPERATIONS\n"
@@ -47,6 +48,7 @@ def timed(argv: Sequence[str], expect: str) -> Callable[[], float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=15)
+    add_record_flag(parser)
     args = parser.parse_args()
     py = sys.executable
     sides = {
@@ -66,6 +68,11 @@ def main() -> int:
         ("A / C", f"{tools / before:.2f}"),
     ]
     print_figures(f"keitaro-mcp tools, median of {args.rounds} runs per side", rows)
+    record(
+        "cli",
+        {"tools_ms": round(tools), "version_ms": round(floor), "import_all_ms": round(before)},
+        enabled=args.record,
+    )
     return 0
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import BENCH_API_KEY, StdioPeer, clean_env, interleave, median_ms, print_figures, spread_ms
+from figures import add_record_flag, record
 
 FLOOR_SERVER = """
 import anyio
@@ -64,6 +65,7 @@ def spawn_to_tools_list(
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=15, help="timed spawns per side (default 15)")
+    add_record_flag(parser)
     args = parser.parse_args()
 
     env = clean_env(KEITARO_URL="https://tracker.example.com", KEITARO_API_KEY=BENCH_API_KEY)
@@ -90,6 +92,8 @@ def main() -> int:
         ("rounds", f"{args.rounds} per side, interleaved"),
     ]
     print_figures("cold start: spawn -> initialize -> tools/list answered (stdio)", rows)
+    medians = [round(median_ms(samples[name])) for name in names]
+    record("cold_start", dict(zip(("floor_ms", "default_ms", "all_ms"), medians, strict=True)), enabled=args.record)
     return 0
 
 

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+from figures import add_record_flag, record
 
 API_KEY = "bench-key-1m"
 SEED_CLICKS = 100_000
@@ -177,6 +178,7 @@ def main() -> int:
     parser.add_argument("--heap", action="store_true", help="also trace the Python heap (slower)")
     parser.add_argument("--e2e", type=int, default=100_000, help="clicks exported end to end via the sandbox")
     parser.add_argument("--build-db", help=argparse.SUPPRESS)
+    add_record_flag(parser)
     args = parser.parse_args()
     if args.build_db:
         build_db(Path(args.build_db), args.clicks)
@@ -200,6 +202,8 @@ def main() -> int:
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         heap = f", Python heap peak {heap_peak / 2**20:.0f} MB (tracemalloc)" if args.heap else ""
         print(f"  exporter memory: RSS before {before:.0f} MB, peak {peak:.0f} MB{heap}")
+        flat = max(samples[-max(1, len(samples) // 4) :]) if samples else before  # the last quarter's RSS
+        figures = {"rows_per_s": round(data["rows"] / elapsed), "rss_mb": round(flat), "peak_mb": round(peak)}
         # 2. End to end over loopback HTTP against the sandbox tracker (its Python rendering bounds the rate).
         port = free_port()
         proc = serve(db, port)
@@ -213,6 +217,7 @@ def main() -> int:
             proc.terminate()
             proc.wait(timeout=10)
         print(f"  load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    record("export", figures, enabled=args.record)
     return 0
 
 

@@ -34,6 +34,9 @@ from keitaro_mcp.server import build_server  # noqa: E402
 from keitaro_mcp.settings import load_settings  # noqa: E402
 from tests.reliability.fuzzing import Case, Tally, call_case, cases_for  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from figures import add_record_flag, record  # noqa: E402
+
 API_KEY = "fuzz-bench-key-71d3"
 POSTBACK_KEY = "fuzzpb-4e2a"
 
@@ -78,6 +81,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, default=10_000, help="total calls, spread over the tools (10000)")
     parser.add_argument("--salt", default="", help="picks another deterministic set of cases")
+    add_record_flag(parser)
     args = parser.parse_args()
     per_tool = max(2, math.ceil(args.calls / len(OPERATIONS)))
 
@@ -105,6 +109,8 @@ def main() -> int:
     print(f"\ninvariant failures: {len(tally.failures)}")
     for failure in tally.failures[:50]:
         print("  " + failure)
+    figures = {"calls": tally.calls, "tools": len(OPERATIONS), "failures": len(tally.failures)}
+    record("fuzz", figures, enabled=args.record)
     return 1 if tally.failures else 0
 
 

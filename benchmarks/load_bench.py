@@ -11,7 +11,7 @@ Phase "direct": N workers loop `GET /admin_api/v1/campaigns/{id}` on the sandbox
 Each phase has a short warm-up, then runs for --duration seconds; a call counts as an error unless it answers
 200 with a successful envelope. Prints throughput, p50/p99 latency and errors per phase and the ratio.
 
-    python benchmarks/load_bench.py [--clients 100] [--duration 15]
+    python benchmarks/load_bench.py [--clients 100] [--duration 15] [--record]
 
 Targets: 0 errors; MCP throughput >= 70% of direct in the same run. Total time stays under 60 s.
 """
@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from figures import add_record_flag, record
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -133,7 +134,14 @@ async def drive(
 
 
 async def bench(
-    tracker: str, mcp_url: str, token: str, clients: int, duration: float, warmup: float, pids: tuple[int, int]
+    tracker: str,
+    mcp_url: str,
+    token: str,
+    clients: int,
+    duration: float,
+    warmup: float,
+    pids: tuple[int, int],
+    keep: bool = False,
 ) -> int:
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     timeout = httpx.Timeout(30.0)
@@ -193,6 +201,10 @@ async def bench(
     for phase in (direct_phase, mcp_phase):
         if phase.first_error:
             print(f"  first {phase.name} error: {phase.first_error}")
+    pct, errors = round(ratio * 100), direct_phase.errors + mcp_phase.errors
+    figures = {"low_pct": pct, "high_pct": pct, "runs": 1, "mcp_rps": round(mcp_phase.throughput),
+               "direct_rps": round(direct_phase.throughput), "errors": errors}  # fmt: skip
+    record("load", figures, enabled=keep)
     return 0 if mcp_phase.errors == 0 and direct_phase.errors == 0 and ratio >= 0.7 else 1
 
 
@@ -201,6 +213,7 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=100)
     parser.add_argument("--duration", type=float, default=15.0, help="measured seconds per phase (15)")
     parser.add_argument("--warmup", type=float, default=2.0, help="warm-up seconds per phase (2)")
+    add_record_flag(parser)
     args = parser.parse_args()
     if 2 * (args.duration + args.warmup) > 50:
         parser.error("keep 2 x (duration + warmup) <= 50 s: the whole run stays under a minute")
@@ -237,6 +250,7 @@ def main() -> int:
                 args.duration,
                 args.warmup,
                 (procs[0].pid, procs[1].pid),
+                args.record,
             )
         )
     finally:

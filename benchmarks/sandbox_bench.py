@@ -15,6 +15,7 @@ import sys
 import time
 from datetime import UTC, datetime
 
+from figures import add_record_flag, record
 from starlette.testclient import TestClient
 
 from keitaro_mcp.sandbox import DEMO_API_KEY, Sandbox
@@ -29,6 +30,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--clicks", type=int, default=1_000_000)
     parser.add_argument("--page", type=int, default=10_000)
     parser.add_argument("--log-rows", type=int, default=100_000)
+    add_record_flag(parser)
     args = parser.parse_args(argv)
 
     now = datetime(2026, 3, 15, 12, 0, tzinfo=UTC)
@@ -82,6 +84,9 @@ def main(argv: list[str]) -> int:
     print(f"clicks/log: {fetched:,} rows in pages of {args.page:,} in {log_s:.2f} s wall, {log_cpu:.2f} s CPU")
     print(f"load average while running: {', '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
     print(f"peak memory (max RSS): {rss_mb():.0f} MB")
+    figures = {"seed_s": round(seed_s, 1), "report_s": round(min(timings), 2), "report_worst_s": round(max(timings), 2),
+               "peak_mb": round(rss_mb())}  # fmt: skip
+    record("sandbox", figures, enabled=args.record)
     sandbox.close()
     return 0
 

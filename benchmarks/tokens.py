@@ -1,5 +1,7 @@
 """Context cost: the `tools/list` answer in cl100k tokens, default toolsets and the full surface.
 
+    python benchmarks/tokens.py [--record]
+
 The answer is taken from the real server through the SDK's in-memory client and serialized as it travels
 (`by_alias`, no nulls). Side by side, the same tools with pydantic's stock `model_json_schema()` (titles,
 `anyOf` with null, `$defs`) show what the compact schema builder saves.
@@ -24,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from _common import BENCH_API_KEY, print_figures
+from figures import record
 
 from keitaro_mcp.operations import OPERATIONS
 from keitaro_mcp.server import build_server
@@ -58,12 +61,18 @@ def stock_pydantic(result: ListToolsResult) -> str:
 async def main() -> int:
     rows: list[tuple[str, str]] = []
     measured: dict[str, tuple[int, int]] = {}
+    recorded: dict[str, float] = {}
     for toolsets in ("default", "all"):
         result = await tools_list(toolsets)
         ours = tokens(result.model_dump_json(by_alias=True, exclude_none=True, include={"tools"}))
         stock = tokens(stock_pydantic(result))
         count = len(result.tools)
         measured[toolsets] = (ours, count)
+        recorded |= {
+            f"{toolsets}_tools": count,
+            f"{toolsets}_tokens": ours,
+            f"{toolsets}_stock_ratio": round(ours / stock, 2),
+        }
         budget = BUDGETS[toolsets]
         rows += [
             (f"{toolsets}: tools", str(count)),
@@ -73,6 +82,7 @@ async def main() -> int:
         ]
     rows.append(("ratio default / all", f"{measured['default'][0] / measured['all'][0]:.2f}"))
     print_figures("tools/list size in cl100k tokens (bpe-openai)", rows)
+    record("tokens", recorded, enabled="--record" in sys.argv)
     return 0
 
 
