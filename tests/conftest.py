@@ -5,6 +5,8 @@ Every test talks to 127.0.0.1 or to an in-process ASGI app; nothing leaves the m
 
 from __future__ import annotations
 
+import contextlib
+import getpass
 import json
 import os
 import shutil
@@ -146,6 +148,13 @@ TEST_EXPORT_DIR = str(Path(tempfile.gettempdir()) / f"keitaro-mcp-test-exports-{
 def scratch_exports() -> Iterator[None]:
     yield
     shutil.rmtree(TEST_EXPORT_DIR, ignore_errors=True)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Nothing stays in the temp folder: pytest removes a passing test's tmp_path (tmp_path_retention_policy), and
+    its per-user folder goes too once empty (another run's folders keep it)."""
+    with contextlib.suppress(OSError):
+        (Path(tempfile.gettempdir()) / f"pytest-of-{getpass.getuser()}").rmdir()
 
 
 def make_settings(**env: str) -> Settings:

@@ -12,7 +12,7 @@ from mcp import Client, StdioServerParameters
 
 from tests.conftest import TEST_API_KEY
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]  # every test starts a process
 
 
 def cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:

@@ -20,7 +20,7 @@ import pytest
 
 from tests.reliability._servers import mcp_over_http
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]  # every test starts a process
 
 READY = re.compile(r"^keitaro-mcp: ready: MCP over streamable HTTP at (http://\S+/mcp); auth: (.+?); tracker: (\S+);")
 

@@ -37,6 +37,7 @@ async def test_the_http_client_is_made_on_first_use() -> None:
     assert transport.pools == {}
 
 
+@pytest.mark.slow  # a fresh interpreter
 def test_models_are_built_on_first_use() -> None:
     """Importing the tools builds no validator or schema; the server builds only the ones it lists or calls."""
     code = (
@@ -50,6 +51,7 @@ def test_models_are_built_on_first_use() -> None:
     assert built == 0, f"{built} of {total} params models were built at import"
 
 
+@pytest.mark.slow  # a fresh interpreter
 def test_the_stdio_server_starts_without_the_sandbox_or_the_http_transport() -> None:
     code = (
         "import sys\n"

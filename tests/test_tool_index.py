@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from keitaro_mcp.operations import OPERATIONS, by_module
 from keitaro_mcp.tool_index import INDEX_PATH, load_cards, render_index
 
@@ -32,6 +34,7 @@ def test_cards_carry_the_registry_facts_and_the_wire_definition() -> None:
         assert card.tool == op.tool
 
 
+@pytest.mark.slow  # a fresh interpreter
 def test_listing_tools_imports_no_operation_module_and_a_call_imports_one() -> None:
     code = """
 import sys, anyio, httpx

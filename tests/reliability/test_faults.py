@@ -25,6 +25,8 @@ from keitaro_mcp.transport import BACKOFF_CAP
 from tests.conftest import TEST_API_KEY, TEST_POSTBACK_KEY, make_settings
 from tests.reliability._servers import serve_in_thread
 
+pytestmark = pytest.mark.slow  # real timeouts and retries against a tracker on loopback
+
 TIMEOUT = 0.5
 SLACK = 0.75
 """Seconds of scheduling noise allowed on top of the computed budget (a loaded CI box)."""

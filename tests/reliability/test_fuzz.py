@@ -20,6 +20,8 @@ from keitaro_mcp.server import build_server
 from tests.conftest import TEST_API_KEY, TEST_POSTBACK_KEY, make_settings
 from tests.reliability.fuzzing import Tally, call_case, cases_for
 
+pytestmark = pytest.mark.slow  # about a thousand generated calls
+
 VALID_PER_TOOL = 5
 INVALID_PER_TOOL = 5
 

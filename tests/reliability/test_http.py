@@ -25,6 +25,8 @@ from tests.conftest import TEST_API_KEY, TEST_POSTBACK_KEY, make_settings
 from tests.reliability._servers import free_socket, mcp_over_http, serve_in_thread
 from tests.secrets_guard import TEST_MCP_TOKEN, check
 
+pytestmark = pytest.mark.slow  # a uvicorn server on loopback and a CLI process
+
 ACCEPT = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 LEGACY_INIT = {
     "jsonrpc": "2.0",

@@ -24,6 +24,8 @@ from tests.conftest import TEST_API_KEY, TEST_POSTBACK_KEY
 from tests.reliability._servers import free_socket, mcp_over_http, serve_in_thread, wait_http
 from tests.secrets_guard import TEST_MCP_TOKEN
 
+pytestmark = pytest.mark.slow  # two server processes and a tracker on loopback
+
 LB_HOST = "mcp.lb.test"
 
 

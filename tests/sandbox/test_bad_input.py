@@ -39,6 +39,7 @@ def victim() -> Iterator[Api]:
     sandbox.close()
 
 
+@pytest.mark.slow  # about 700 requests
 def test_no_operation_answers_500_to_garbage(victim: Api) -> None:
     errors = []
     for method, path in spec_operations():

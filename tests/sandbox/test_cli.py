@@ -49,6 +49,7 @@ def _free_port() -> int:
         return port
 
 
+@pytest.mark.slow  # a sandbox process on loopback
 def test_uvicorn_smoke_on_loopback(tmp_path: Path) -> None:
     port = _free_port()
     db = tmp_path / "tracker.sqlite"
