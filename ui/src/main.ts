@@ -161,6 +161,7 @@ async function recall(tool: string, args: Record<string, unknown>): Promise<void
     const shown = readResult(result, args);
     state.status = "";
     if (shown !== null) {
+      lastResult = result;
       state.shown = shown;
       state.args = args;
       state.sort = null;
@@ -187,10 +188,19 @@ function applyContext(update: McpUiHostContext | undefined): void {
   fmt = new Formatter(context.locale);
 }
 
+// The result as the host passed it: read again when the call's arguments arrive after it (they name the
+// dimensions exactly, where the result alone leaves a guess for numeric ones such as hour).
+let lastResult: Parameters<typeof readResult>[0] | null = null;
+
 app.ontoolinput = (params) => {
   state.args = params.arguments ?? null;
+  if (lastResult !== null) {
+    state.shown = readResult(lastResult, state.args);
+    render();
+  }
 };
 app.ontoolresult = (result) => {
+  lastResult = result;
   state.shown = readResult(result, state.args);
   state.sort = null;
   state.measure = null;
