@@ -160,16 +160,15 @@ class CallContext:
         retry: bool,
         expect: Expect = "json",
         absolute_url: str | None = None,
-        operation: str | None = None,
     ) -> Envelope:
-        """One request to this call's tracker; the envelope names this operation (or `operation`).
+        """One request to this call's tracker, retried only when `retry`; the envelope names this operation.
 
         `absolute_url` sends to a tracker URL outside the Admin API (the postback endpoint), without the Api-Key
         header: the postback key in its path authenticates.
         """
         return await exchange(
             self.transport, self.tracker, self.redact, method, path, resource=self.op.resource,
-            operation=operation or self.op.operation, query=query, body=body, retry=retry, expect=expect,
+            operation=self.op.operation, query=query, body=body, retry=retry, expect=expect,
             absolute_url=absolute_url, debug=self.settings.debug,
         )  # fmt: skip
 
@@ -177,17 +176,14 @@ class CallContext:
         """GET `path`: a read, retried when the tracker is busy or unreachable."""
         return await self.send("GET", path, query=query, retry=True, expect=expect)
 
-    async def post(self, path: str, body: dict[str, Any], *, operation: str | None = None) -> Envelope:
+    async def post(self, path: str, body: dict[str, Any]) -> Envelope:
         """POST a query that reads (`/report/build`, `/clicks/log`, `/conversions/log`): retried like any read."""
-        return await self.send("POST", path, body=body, retry=True, operation=operation)
+        return await self.send("POST", path, body=body, retry=True)
 
     async def rows(self, path: str, body: dict[str, Any]) -> tuple[Envelope, list[dict[str, Any]]]:
         """POST a log query; the envelope beside its rows (empty when the read failed)."""
         envelope = await self.post(path, body)
         return envelope, rows_of(envelope["data"]) if envelope["success"] else []
-
-    def url_for(self, path: str, query: dict[str, Any] | None = None) -> str:
-        return url_for(self.tracker, path, query)
 
     def request_info(self, method: str, url: str | None, *, has_body: bool = False) -> RequestInfo:
         return request_info(method, url, self.redact, has_body=has_body)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -19,7 +20,7 @@ from tests.conftest import TEST_API_KEY, make_settings
 
 pytestmark = pytest.mark.anyio
 
-OPS = {op.name: op for op in CAMPAIGNS}
+OPS: dict[str, Operation[Any]] = {op.name: op for op in CAMPAIGNS}
 Handler = Callable[[httpx.Request], httpx.Response]
 
 
@@ -43,7 +44,7 @@ async def run(
     calls = Calls(handler)
     settings = make_settings(**env)
     executor = Executor(settings, Transport.from_settings(settings, httpx.MockTransport(calls), sleep=calls.sleep))
-    op: Operation = OPS[tool]
+    op: Operation[Any] = OPS[tool]
     try:
         envelope: Envelope = await executor.call(
             op,
