@@ -7,7 +7,10 @@
 # sandbox and the built report view (keitaro_mcp/views/report.html: no Node needed to install), and no tests,
 # benchmarks or view sources; its version is keitaro_mcp.__version__; installed with constraints.txt
 # into a new venv (outside the repository, so the source tree cannot leak in), `keitaro-mcp --version`,
-# `keitaro-mcp tools` and `keitaro-mcp demo` work. Reaches only PyPI (build requirements, dependencies).
+# `keitaro-mcp tools` and `keitaro-mcp demo` work. Then the README's configuration blocks that need more than a
+# clone are started as a client would and asked for their tools: `wheel` (that venv's script) and `uvx-clone`
+# (`uvx --from <this clone> keitaro-mcp`, with uv installed from PyPI into the scratch folder).
+# Reaches only PyPI (build requirements, dependencies, uv). About a minute.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -15,6 +18,7 @@ if [[ -n "${PYTHON:-}" ]]; then PY="$PYTHON"
 elif [[ -x "$ROOT/.venv/bin/python" ]]; then PY="$ROOT/.venv/bin/python"
 else PY="$(command -v python3)"; fi
 
+UV_VERSION="0.13.9"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/kt-package.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 run() { printf '+ %s\n' "$*"; "$@"; }
@@ -82,4 +86,12 @@ run "${KT[@]}" tools | tail -3
 run "${KT[@]}" demo >"$WORK/demo.txt" 2>&1 || { cat "$WORK/demo.txt"; echo "FAIL: keitaro-mcp demo"; exit 1; }
 head -c 3000 "$WORK/demo.txt"
 echo
+
+echo "== README configuration blocks: from the wheel, and uvx from the clone"
+run "$PY" "$ROOT/scripts/readme_configs.py" wheel --venv "$WORK/venv" --wheel "$WHEEL"
+run "$PY" -m venv "$WORK/uv"
+run "$WORK/uv/bin/pip" install -q --disable-pip-version-check "uv==$UV_VERSION" >"$WORK/pip-uv.log" 2>&1 ||
+    { cat "$WORK/pip-uv.log"; echo "FAIL: pip install uv"; exit 1; }
+PATH="$WORK/uv/bin:$PATH" UV_CACHE_DIR="$WORK/uv-cache" UV_CONSTRAINT="$ROOT/constraints.txt" UV_NO_CONFIG=1 \
+    run "$PY" "$ROOT/scripts/readme_configs.py" uvx-clone --clone "$ROOT"
 echo "== package check passed: $(basename "$WHEEL"), $(basename "$SDIST")"
