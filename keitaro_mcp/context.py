@@ -16,6 +16,7 @@ import httpx
 from keitaro_mcp.classify import Ok, Problem, classify_failure, classify_response
 from keitaro_mcp.envelope import MASK, Envelope, Redactor, RequestInfo, error_envelope
 from keitaro_mcp.errors import ErrorKind
+from keitaro_mcp.mistakes import explain
 from keitaro_mcp.settings import Settings
 from keitaro_mcp.tracker import Tracker
 from keitaro_mcp.transport import Failure, Transport, flat_query
@@ -114,9 +115,11 @@ async def exchange(
         return error_envelope(info, resource, operation, "config", tracker.problem)
     answer = await transport.send(tracker, method, path, query=query, body=body, retry=retry, absolute_url=absolute_url)
     if isinstance(answer, Failure):
-        outcome: Ok | Problem = classify_failure(answer, transport.timeout, debug=debug)
+        outcome: Ok | Problem = explain(classify_failure(answer, transport.timeout, debug=debug), tracker, answer)
     else:
         outcome = classify_response(answer, expect)
+        if isinstance(outcome, Problem):
+            outcome = explain(outcome, tracker)
     if isinstance(outcome, Ok):
         return {"request": info, "resource": resource, "operation": operation, "success": True, "data": outcome.data}
     envelope = error_envelope(

@@ -7,6 +7,7 @@ JSON-RPC -32602 error for an unknown tool (the spec's rule; MCPServer answers it
 
 from __future__ import annotations
 
+import difflib
 import logging
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -36,9 +37,9 @@ from pydantic import ValidationError
 from keitaro_mcp import __version__, prompts, resources, views
 from keitaro_mcp.context import OperationFacts, request_info, template_url
 from keitaro_mcp.envelope import Envelope, RequestInfo, error_envelope, to_json
-from keitaro_mcp.executor import Executor
+from keitaro_mcp.executor import Executor, default_parts
 from keitaro_mcp.limits import oversized
-from keitaro_mcp.registry import Operation
+from keitaro_mcp.registry import TRACKER_PLACEHOLDERS, Operation
 from keitaro_mcp.settings import Settings
 from keitaro_mcp.tool_index import ToolCard, card_for, load_cards, resolve
 from keitaro_mcp.tracker import Tracker
@@ -121,6 +122,16 @@ def build_server(
     async def list_tools(ctx: ServerRequestContext[AppState], params: PaginatedRequestParams | None) -> ListToolsResult:
         return ListToolsResult(tools=tools)
 
+    def configured_url(op: Operation, args: Any) -> str | None:
+        """The URL a call would have used, as KEITARO_URL is configured (ids filled); KEITARO_URL itself when it
+        is unusable, None when it is not set."""
+        if settings.base_url is None:
+            return settings.configured_url or None
+        if set(op.path_fields) & TRACKER_PLACEHOLDERS:  # the postback key stays a placeholder
+            return template_url(tracker, op)
+        path, _ = default_parts(op, args)
+        return (tracker.root if op.api == "tracker" else tracker.base_url) + path
+
     async def call_tool(ctx: ServerRequestContext[AppState], params: CallToolRequestParams) -> CallToolResult:
         executor = ctx.lifespan_context.executor
         redact = executor.redactor_for(tracker)
@@ -142,10 +153,10 @@ def build_server(
                     message=f"Tool {params.name} is in toolset '{known.toolset}', which is not enabled "
                     "(set KEITARO_TOOLSETS)",
                 )
-            raise MCPError(code=INVALID_PARAMS, message=f"Unknown tool: {params.name}")
+            close = difflib.get_close_matches(params.name, list(every), n=1)
+            guess = f"; did you mean {close[0]}?" if close else " (keitaro-mcp tools lists them)"
+            raise MCPError(code=INVALID_PARAMS, message=f"Unknown tool: {params.name}{guess}")
         op = operation(card)
-        if tracker.problem:
-            return envelope_result(error_envelope(not_sent(op), op.resource, op.operation, "config", tracker.problem))
         arguments: dict[str, Any] = dict(params.arguments or {})
         if too_big := oversized(arguments):
             field, problem = too_big
@@ -160,6 +171,10 @@ def build_server(
             envelope = error_envelope(not_sent(op), op.resource, op.operation, "invalid_arguments", message)
             envelope["error"]["responseData"] = fields
             return envelope_result(redact(envelope))
+        if tracker.problem:
+            # Checked after the arguments, so the envelope shows the request as it would have gone out.
+            info = request_info(op.method, configured_url(op, args), redact)
+            return envelope_result(redact(error_envelope(info, op.resource, op.operation, "config", tracker.problem)))
         envelope = await executor.call(op, args, tracker=tracker, progress=ctx.session.report_progress)
         return envelope_result(envelope)
 

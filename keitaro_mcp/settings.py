@@ -11,8 +11,9 @@ Two kinds of problems are told apart:
 
 from __future__ import annotations
 
+import difflib
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -59,7 +60,9 @@ class Settings:
     """Validated configuration. `api_key` never appears in repr()."""
 
     base_url: str | None = None
-    """`https://host/admin_api/v1`, `sandbox`, or None when unusable (see `config_problem`)."""
+    """`https://host/admin_api/v1`, `sandbox`, or None when KEITARO_URL is missing or unusable."""
+    configured_url: str = ""
+    """KEITARO_URL as written (any user:password@ masked): what a config error shows as the request URL."""
     api_key: str = field(default="", repr=False)
     timeout: float = 30.0
     read_only: bool = False
@@ -134,8 +137,24 @@ def _toolsets(raw: str | None) -> frozenset[str]:
     unknown = sorted(names - ALL_TOOLSETS)
     if unknown:
         allowed = ", ".join(sorted(ALL_TOOLSETS))
-        raise SettingsError(f"KEITARO_TOOLSETS has unknown toolset(s) {', '.join(unknown)}; allowed: all, {allowed}")
+        named = ", ".join(_with_guess(name, (*ALL_TOOLSETS, "all", "default")) for name in unknown)
+        raise SettingsError(f"KEITARO_TOOLSETS has unknown toolset(s) {named}; allowed: all, default, {allowed}")
     return frozenset(names)
+
+
+def _with_guess(name: str, known: Iterable[str]) -> str:
+    """`name`, plus "(did you mean x?)" when one known name is close to it."""
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f"{name} (did you mean {close[0]}?)" if close else name
+
+
+def _shown_url(raw: str) -> str:
+    """KEITARO_URL as written, for messages; credentials someone put in it are masked."""
+    scheme, sep, rest = raw.partition("://")
+    host, slash, path = (rest if sep else raw).partition("/")
+    if "@" in host:
+        host = "***@" + host.rsplit("@", 1)[1]
+    return f"{scheme}{sep}{host}{slash}{path}" if sep else f"{host}{slash}{path}"
 
 
 def _timeout(raw: str | None) -> float:
@@ -177,6 +196,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             base_url = normalize_url(raw_url)
         except ValueError as exc:
             problems.append(f"KEITARO_URL {exc}; expected the tracker URL such as https://tracker.example.com")
+            if "#" in raw_url:  # a URL copied from the address bar of the admin panel (/admin/#!/...)
+                problems[-1] += " (the admin panel's address: use the panel's domain only)"
     api_key = env.get("KEITARO_API_KEY", "").strip()
     if base_url == SANDBOX_URL:
         from keitaro_mcp.sandbox_link import SANDBOX_KEYS
@@ -192,7 +213,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
 
         postback_key = SANDBOX_KEYS[1]
     return Settings(
-        base_url=base_url if not problems else None,
+        base_url=base_url,
+        configured_url=_shown_url(raw_url),
         api_key=api_key,
         timeout=_timeout(env.get("KEITARO_TIMEOUT")),
         read_only=_flag(env, "KEITARO_READ_ONLY"),

@@ -40,6 +40,7 @@ from keitaro_mcp.report_catalog import DIMENSIONS, NUMERIC_DIMENSIONS
 
 if TYPE_CHECKING:
     from keitaro_mcp.context import CallContext
+    from keitaro_mcp.errors import ErrorKind
 
 __all__ = ["CLICK_EXPORT_COLUMNS", "OPERATIONS", "ExportClicks", "ExportReport"]
 
@@ -88,8 +89,9 @@ class ExportClicks(_ExportTarget, PeriodArgs):
 PREVIEW_ROWS = 5
 
 
-def _export_path(ctx: CallContext, args: _ExportTarget, stem: str) -> Path | str:
-    """A new, writable file (never overwrites); a message when it cannot be written."""
+def _export_path(ctx: CallContext, args: _ExportTarget, stem: str) -> Path | tuple[ErrorKind, str]:
+    """A new, writable file (never overwrites); else the error kind and message: `config` when the export
+    folder itself cannot be written (KEITARO_EXPORT_DIR is the fix), `invalid_arguments` when the `file` is."""
     root = Path(ctx.settings.export_dir or Path.cwd() / "keitaro-exports").expanduser()
     if args.file:
         path = Path(args.file).expanduser()
@@ -100,9 +102,14 @@ def _export_path(ctx: CallContext, args: _ExportTarget, stem: str) -> Path | str
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         path = root / f"{stem}-{stamp}.{args.format}"
     path = path.resolve()
+    if path.is_relative_to(root.resolve()):
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            return "config", _unwritable_folder(root, exc)
     if path.exists():
         if args.file:
-            return f"file: {path} already exists; give a new name (exports never overwrite)"
+            return "invalid_arguments", f"file: {path} already exists; give a new name (exports never overwrite)"
         n = 2
         while path.with_name(f"{path.stem}-{n}{path.suffix}").exists():
             n += 1
@@ -112,8 +119,20 @@ def _export_path(ctx: CallContext, args: _ExportTarget, stem: str) -> Path | str
         with path.open("x", encoding="utf-8"):
             pass
     except OSError as exc:
-        return f"file: cannot write {path}: {exc.strerror or exc}; give a writable file or set KEITARO_EXPORT_DIR"
+        if args.file:
+            return (
+                "invalid_arguments",
+                f"file: cannot write {path}: {exc.strerror or exc}; give a writable file or set KEITARO_EXPORT_DIR",
+            )
+        return "config", _unwritable_folder(root, exc)
     return path
+
+
+def _unwritable_folder(root: Path, exc: OSError) -> str:
+    return (
+        f"the export folder {root} cannot be written ({exc.strerror or exc}); set KEITARO_EXPORT_DIR to a folder "
+        "the server can write"
+    )
 
 
 class _Writer:
@@ -190,8 +209,11 @@ async def _export(
     numeric: set[str], page: int, key: str | None = None,
 ) -> Envelope:  # fmt: skip
     target = _export_path(ctx, args, stem)
-    if isinstance(target, str):
-        return ctx.invalid(f"Invalid arguments for {ctx.op.name}: {target}", [{"field": "file", "problem": target}])
+    if isinstance(target, tuple):
+        kind, problem = target
+        if kind == "config":
+            return ctx.fail("config", problem)
+        return ctx.invalid(f"Invalid arguments for {ctx.op.name}: {problem}", [{"field": "file", "problem": problem}])
     writer = _Writer(target, args.format, columns, numeric)
     first = {**body, "limit": page} if key else {**body, "limit": page, "offset": 0}
     fetched: dict[str, Envelope] = {}
