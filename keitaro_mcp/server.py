@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from mcp.server import Server, ServerRequestContext
@@ -37,7 +38,7 @@ from pydantic import ValidationError
 from keitaro_mcp import __version__, prompts, resources, views
 from keitaro_mcp.context import OperationFacts, request_info, template_url
 from keitaro_mcp.envelope import Envelope, RequestInfo, error_envelope, to_json
-from keitaro_mcp.executor import Executor, default_parts
+from keitaro_mcp.executor import Executor
 from keitaro_mcp.limits import oversized
 from keitaro_mcp.registry import TRACKER_PLACEHOLDERS, Operation
 from keitaro_mcp.settings import Settings
@@ -122,14 +123,15 @@ def build_server(
     async def list_tools(ctx: ServerRequestContext[AppState], params: PaginatedRequestParams | None) -> ListToolsResult:
         return ListToolsResult(tools=tools)
 
-    def configured_url(op: Operation, args: Any) -> str | None:
+    def configured_url(op: Operation[Any], args: Any) -> str | None:
         """The URL a call would have used, as KEITARO_URL is configured (ids filled); KEITARO_URL itself when it
         is unusable, None when it is not set."""
         if settings.base_url is None:
             return settings.configured_url or None
         if set(op.path_fields) & TRACKER_PLACEHOLDERS:  # the postback key stays a placeholder
             return template_url(tracker, op)
-        path, _ = default_parts(op, args)
+        ids = args.model_dump(mode="json", include=set(op.path_fields))
+        path = op.path.format(**{name: quote(str(value), safe="") for name, value in ids.items()})
         return (tracker.root if op.api == "tracker" else tracker.base_url) + path
 
     async def call_tool(ctx: ServerRequestContext[AppState], params: CallToolRequestParams) -> CallToolResult:
