@@ -52,11 +52,13 @@ import sqlite3
 import threading
 import time
 from collections import Counter
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from starlette.applications import Starlette
 
+from keitaro_mcp.sandbox.access import DEMO_USER_KEYS
 from keitaro_mcp.sandbox.app import create_asgi_app
 from keitaro_mcp.sandbox.faults import Faults
 from keitaro_mcp.sandbox.postback import Postbacks
@@ -67,7 +69,7 @@ from keitaro_mcp.sandbox.store import Store
 DEMO_API_KEY = "sandbox-demo-key"
 DEMO_POSTBACK_KEY = "sandboxpb"
 
-__all__ = ["DEMO_API_KEY", "DEMO_POSTBACK_KEY", "Sandbox", "create_app"]
+__all__ = ["DEMO_API_KEY", "DEMO_POSTBACK_KEY", "DEMO_USER_KEYS", "Sandbox", "create_app"]
 
 
 class Sandbox:
@@ -81,13 +83,17 @@ class Sandbox:
         now: datetime | None = None,
         api_key: str = DEMO_API_KEY,
         postback_key: str = DEMO_POSTBACK_KEY,
+        user_keys: Mapping[str, str] = DEMO_USER_KEYS,
     ) -> None:
+        """`api_key` is the tracker's own key (every right); `user_keys` maps the seeded users' own keys to their
+        logins: those calls act as that user, within their access rules (keitaro_mcp.sandbox.access)."""
         if clicks < 0:
             raise ValueError("clicks must be >= 0")
         self.seed = seed
         self.clicks = clicks
         self.api_key = api_key
         self.postback_key = postback_key
+        self.user_keys: Mapping[str, str] = dict(user_keys)
         anchor = now or datetime.now(UTC).replace(microsecond=0)
         if anchor.tzinfo is None:
             anchor = anchor.replace(tzinfo=UTC)

@@ -13,7 +13,7 @@ import socket
 import sys
 from typing import Any, NoReturn
 
-from keitaro_mcp.sandbox import DEMO_API_KEY, Sandbox
+from keitaro_mcp.sandbox import DEMO_API_KEY, DEMO_USER_KEYS, Sandbox
 
 PROG = "keitaro-mcp sandbox"
 
@@ -91,7 +91,9 @@ def main(argv: list[str]) -> int:
         sock.close()
         return _fail(f"cannot listen on {args.host}:{args.port}: {exc.strerror if isinstance(exc, OSError) else exc}")
     try:
-        sandbox = Sandbox(seed=args.seed, clicks=args.clicks, db=args.db, api_key=args.api_key)
+        # The users' demo keys are public: a tracker started with its own --api-key has none.
+        user_keys = DEMO_USER_KEYS if args.api_key == DEMO_API_KEY else {}
+        sandbox = Sandbox(seed=args.seed, clicks=args.clicks, db=args.db, api_key=args.api_key, user_keys=user_keys)
         sandbox.ensure_seeded()
     except Exception as exc:  # e.g. an unreadable or corrupt --db file
         sock.close()
@@ -104,9 +106,10 @@ def _serve(sandbox: Sandbox, sock: socket.socket, api_key: str) -> int:
 
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in str(host) else host
-    # The sandbox's own demo key: printing it is the point (clients must be configured with it).
+    # The sandbox's own demo keys: printing them is the point (clients must be configured with them).
+    users = "".join(f"; {login}: {key}" for key, login in sandbox.user_keys.items())
     print(
-        f"Keitaro sandbox on http://{shown}:{port}/admin_api/v1 (Api-Key: {api_key}; "
+        f"Keitaro sandbox on http://{shown}:{port}/admin_api/v1 (Api-Key: {api_key}{users}; "
         f"postbacks: http://{shown}:{port}/{sandbox.postback_key}/postback)",
         file=sys.stderr,
         flush=True,

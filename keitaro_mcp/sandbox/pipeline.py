@@ -3,16 +3,20 @@ thread; SQLite is guarded by the store lock) → record.
 
 Nothing escapes as a traceback: Keitaro-style errors come from :class:`HttpError`, anything
 unexpected becomes ``500 {"error": ...}``. Who is calling is decided in one place,
-:meth:`Pipeline.authenticated`, for the Admin API and the control path alike; the postback
+:meth:`Pipeline.caller`, for the Admin API and the control path alike (the control path takes
+only the tracker's own key); what that caller may reach is :mod:`keitaro_mcp.sandbox.access`,
+checked in the worker thread under the store lock, before and after the handler. The postback
 endpoint is authorised by the postback key in its path, as on a real tracker.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
 import random
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Protocol
 
 import anyio
@@ -21,6 +25,7 @@ import httpx
 from starlette.requests import Request
 from starlette.responses import Response
 
+from keitaro_mcp.sandbox.access import admit
 from keitaro_mcp.sandbox.control import ControlHost, control
 from keitaro_mcp.sandbox.errors import HttpError
 from keitaro_mcp.sandbox.faults import BAD_GATEWAY_HTML, CHALLENGE_HTML, Fault
@@ -29,7 +34,7 @@ from keitaro_mcp.sandbox.recording import Exchange, emit
 from keitaro_mcp.sandbox.routing import Call, Handler, Reply, Router, to_response
 from keitaro_mcp.sandbox.state import Tracker
 
-__all__ = ["API_PREFIX", "CONTROL_PREFIX", "DroppedConnection", "Host", "Pipeline"]
+__all__ = ["API_PREFIX", "CONTROL_PREFIX", "Caller", "DroppedConnection", "Host", "Pipeline"]
 
 API_PREFIX = "/admin_api/v1"
 CONTROL_PREFIX = "/_sandbox"
@@ -50,10 +55,19 @@ class DroppedConnection(httpx.RemoteProtocolError):
         super().__init__("Server disconnected without sending a response.")
 
 
+@dataclass(frozen=True)
+class Caller:
+    """Whose key a request carries: `login` of the Keitaro user it belongs to, None for the tracker's own key."""
+
+    login: str | None = None
+
+
 class Host(ControlHost, Protocol):
     """What the pipeline needs of the sandbox that runs it."""
 
     api_key: str
+    user_keys: Mapping[str, str]
+    """Users' own API keys -> their login."""
     postback_key: str
     faults_rng: random.Random
     tracker: Tracker
@@ -71,13 +85,18 @@ class Pipeline:
         self.host = host
         self.router = router
 
-    def authenticated(self, headers: Mapping[str, str]) -> bool:
-        """Whether the request carries the tracker's API key (``Api-Key``, or ``Authorization: Bearer``)."""
+    def caller(self, headers: Mapping[str, str]) -> Caller | None:
+        """Whose API key the request carries (``Api-Key``, or ``Authorization: Bearer``); None: no known key."""
         key = headers.get("api-key") or ""
         auth = headers.get("authorization") or ""
         if auth.lower().startswith("bearer "):
             key = key or auth[7:].strip()
-        return key == self.host.api_key
+        if not key:
+            return None
+        if hmac.compare_digest(key.encode(), self.host.api_key.encode()):
+            return Caller()
+        login = next((u for k, u in self.host.user_keys.items() if hmac.compare_digest(key.encode(), k.encode())), None)
+        return Caller(login) if login is not None else None
 
     async def handle(self, request: Request) -> Response:
         raw_body = await request.body()
@@ -104,8 +123,11 @@ class Pipeline:
         host = self.host
         method = request.method
         if path.startswith(CONTROL_PREFIX):
-            if not self.authenticated(request.headers):
+            caller = self.caller(request.headers)
+            if caller is None:
                 return to_response(Reply({"error": "Unauthorized"}, 401))
+            if caller.login is not None:
+                return to_response(Reply({"error": "You have no permission to access this page"}, 403))
             return to_response(control(host, method, path.removeprefix(CONTROL_PREFIX), raw_body))
         postback = re.fullmatch(r"/([^/]+)/postback/?", path)
         if postback and postback.group(1) == host.postback_key and method in ("GET", "POST"):
@@ -124,7 +146,7 @@ class Pipeline:
         if response is not None or any(f.kind == "drop" for f in fired):
             return response
         truncate = any(f.kind == "malformed_json" for f in fired)
-        return await self._answer(request, handler, params, raw_body, truncate)
+        return await self._answer(request, (template or rel, handler), params, raw_body, truncate)
 
     async def _faulty(self, request: Request, fired: list[Fault]) -> Response | None:
         """The injected failure, if any fired. Injected answers carry ``x-sandbox-fault``."""
@@ -155,9 +177,16 @@ class Pipeline:
         return None
 
     async def _answer(
-        self, request: Request, handler: Handler | None, params: dict[str, int | str], raw_body: bytes, truncate: bool
+        self,
+        request: Request,
+        route: tuple[str, Handler | None],
+        params: dict[str, int | str],
+        raw_body: bytes,
+        truncate: bool,
     ) -> Response:
-        if not self.authenticated(request.headers):
+        template, handler = route
+        caller = self.caller(request.headers)
+        if caller is None:
             return to_response(Reply({"error": "Unauthorized"}, 401))
         if handler is None:
             return to_response(Reply(SPA_HTML, 200, "text/html"))
@@ -166,7 +195,7 @@ class Pipeline:
         except (UnicodeDecodeError, json.JSONDecodeError):
             return to_response(Reply({"error": "Invalid JSON in request body"}, 400))
         call = Call(params, dict(request.query_params), body)
-        reply = await anyio.to_thread.run_sync(self._run, handler, call)
+        reply = await anyio.to_thread.run_sync(self._run, handler, call, caller, f"{request.method} {template}")
         response = to_response(reply)
         if truncate and reply.content_type == "application/json":
             cut = response.body[: max(1, len(response.body) // 2)]
@@ -174,13 +203,17 @@ class Pipeline:
             response = Response(bytes(cut), status_code=reply.status, media_type="application/json", headers=headers)
         return response
 
-    def _run(self, handler: Handler, call: Call) -> Reply:
+    def _run(self, handler: Handler, call: Call, caller: Caller, route: str) -> Reply:
         tracker = self.host.tracker
+        method, template = route.split(" ", 1)
         try:
             self.host.ensure_seeded()
             # One request at a time against the state: handlers read-modify-write documents.
             with tracker.store.lock:
+                settle = admit(tracker, caller.login, method, template, call)
                 result = handler(tracker, call)
+                if not isinstance(result, Reply):
+                    result = settle(result)
         except HttpError as err:
             return Reply(err.body, err.status, err.content_type)
         except Exception as exc:  # a sandbox bug: report it as Keitaro would, without a traceback

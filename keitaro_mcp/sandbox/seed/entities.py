@@ -33,8 +33,18 @@ __all__ = [
 DAY = 86400
 TRACKER_URL = "https://trk.adsandbox.example"
 DOMAINS = ["trk.adsandbox.example", "go.adsandbox.example", "click.promo-deals.example", "old-offers.example"]
-USERS = [("admin", "ADMIN", "full_access"), ("anna.buyer", "USER", "to_groups_and_selected"),
-         ("max.analyst", "USER", "read_only")]  # fmt: skip
+BUYER = {"campaigns_access_type": "to_groups_and_selected", "streams_access_type": "full_access"}
+USERS: list[tuple[str, str, dict[str, str], list[int]]] = [
+    ("admin", "ADMIN", {}, []),
+    # A Facebook buyer: her own campaigns (and their flows); the catalogues read-only.
+    ("anna.buyer", "USER", BUYER, [1, 2, 8, 12, 18, 20]),
+    # An analyst: reads everything, changes nothing.
+    ("max.analyst", "USER", dict.fromkeys(models.ACCESS_TYPES, "read_only"), []),
+    # A TikTok and Google buyer: his own campaigns.
+    ("oleg.buyer", "USER", BUYER, [3, 5, 11, 13, 16, 17, 22, 24]),
+]  # fmt: skip
+"""(login, type, access types that differ from the default, selected campaigns); see sandbox.access for the rules.
+A buyer's other kinds are read-only, an admin's all full."""
 
 
 def stamp(now_epoch: int, days_ago: float) -> str:
@@ -169,13 +179,13 @@ def seed_domains(store: Store, created: str, group_ids: GroupIds) -> None:
 
 
 def seed_users(store: Store) -> None:
-    for uid, (login, utype, access) in enumerate(USERS, start=1):
+    for uid, (login, utype, access, campaigns) in enumerate(USERS, start=1):
         udoc = models.user(uid)
-        udoc.update(login=login, type=utype)
-        for key in models.ACCESS_TYPES:
-            udoc["access_data"][key] = access
-        if utype == "ADMIN":
-            udoc["key_count"] = 2
+        udoc.update(login=login, type=utype, key_count=2 if utype == "ADMIN" else 1)
+        base = "full_access" if utype == "ADMIN" else "read_only"
+        udoc["access_data"].update({key: access.get(key, base) for key in models.ACCESS_TYPES})
+        if campaigns:
+            udoc["access_data"]["campaigns_selected_entities"] = campaigns
         store.save_doc("users", udoc)
     store.bump_counter("users", len(USERS))
 
