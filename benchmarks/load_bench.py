@@ -93,7 +93,7 @@ def wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 60.0) ->
     deadline = time.monotonic() + timeout
     while True:
         if proc.poll() is not None:
-            raise SystemExit(f"load_bench: a server exited early ({' '.join(map(str, proc.args))})")
+            raise SystemExit(f"load_bench: a server exited early ({proc.args!r})")
         try:
             httpx.get(url, timeout=1.0)
             return

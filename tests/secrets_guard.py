@@ -25,12 +25,12 @@ import functools
 import json
 import logging
 import subprocess
-import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pluggy
 import pytest
 
 __all__ = ["TEST_MCP_TOKEN", "check", "expect_leak", "register", "secrets"]
@@ -47,9 +47,8 @@ _collectors: list[list[str]] = []
 def secrets() -> dict[str, str]:
     """name -> value of every secret the suite must never show."""
     out = dict(_extra)
-    conftest = sys.modules.get("tests.conftest")
-    if conftest is None:  # pragma: no cover - the plugin is loaded by tests/conftest.py
-        import tests.conftest as conftest
+    import tests.conftest as conftest  # loaded already: the plugin is registered by tests/conftest.py
+
     out["KEITARO_API_KEY (TEST_API_KEY)"] = conftest.TEST_API_KEY
     out["KEITARO_POSTBACK_KEY (TEST_POSTBACK_KEY)"] = conftest.TEST_POSTBACK_KEY
     return {name: value for name, value in out.items() if value}
@@ -228,7 +227,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pluggy.Result[pytest.TestReport], None]:
     outcome = yield
     report: pytest.TestReport = outcome.get_result()
     for title, content in report.sections:

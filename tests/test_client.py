@@ -255,7 +255,7 @@ async def test_each_call_goes_to_its_own_tracker_with_its_own_key() -> None:
     default = Tracker.from_settings(settings)
     other_key = Tracker(base_url=default.base_url, api_key="second-user-key-8e1d")
     other_tracker = Tracker(base_url="http://tracker-b.test/admin_api/v1", api_key="tracker-b-key-40aa")
-    op = OPS["get_campaign"]
+    op: Operation[Any] = OPS["get_campaign"]
     args = op.params.model_validate({"campaign_id": 7})
     try:
         envelopes = [await executor.call(op, args, tracker=t) for t in (default, other_key, other_tracker)]

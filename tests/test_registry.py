@@ -40,7 +40,7 @@ def test_n8n_ids_are_camel_case() -> None:
 
 
 @pytest.mark.parametrize("op", OPERATIONS, ids=IDS)
-def test_entry_is_complete(op: Operation) -> None:
+def test_entry_is_complete(op: Operation[Any]) -> None:
     assert op.description and len(op.description) <= 300, "a short description, from the params docstring"
     assert op.title and op.title[0].isupper()
     for name in op.path_fields:
@@ -71,7 +71,7 @@ def test_the_registry_refuses_an_incoherent_entry(change: dict[str, Any], says: 
 
 
 @pytest.mark.parametrize("op", OPERATIONS, ids=IDS)
-def test_input_schema_is_portable(op: Operation) -> None:
+def test_input_schema_is_portable(op: Operation[Any]) -> None:
     schema = op.tool.input_schema
     text = json.dumps(schema)
     assert schema["type"] == "object" and schema["additionalProperties"] is False
@@ -119,7 +119,7 @@ def test_default_toolsets_are_small() -> None:
     assert 0 < len(default) <= 25
 
 
-def _snapshot(op: Operation) -> dict[str, Any]:
+def _snapshot(op: Operation[Any]) -> dict[str, Any]:
     return op.tool.model_dump(by_alias=True, exclude_none=True, mode="json") | {
         "x-keitaro": {
             "method": op.method,
@@ -132,7 +132,7 @@ def _snapshot(op: Operation) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("op", OPERATIONS, ids=IDS)
-def test_schema_snapshot(op: Operation) -> None:
+def test_schema_snapshot(op: Operation[Any]) -> None:
     path = SNAPSHOTS / f"{op.name}.json"
     current = json.dumps(_snapshot(op), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
     if UPDATE:

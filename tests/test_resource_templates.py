@@ -13,7 +13,7 @@ pytestmark = pytest.mark.anyio
 
 @pytest.mark.parametrize("mode", ["legacy", "auto"])
 async def test_resource_templates_list_is_empty_not_method_not_found(mode: str) -> None:
-    async with Client(build_server(make_settings()), mode=mode) as client:  # type: ignore[arg-type]
+    async with Client(build_server(make_settings()), mode=mode) as client:
         result = await client.list_resource_templates()
         resources = await client.list_resources()
     assert result.resource_templates == []

@@ -25,7 +25,7 @@ def mode(request: pytest.FixtureRequest) -> str:
 
 async def test_tools_carry_schema_and_annotations(mode: str) -> None:
     server = build_server(make_settings(), transport=httpx.MockTransport(never))
-    async with Client(server, mode=mode) as client:  # type: ignore[arg-type]
+    async with Client(server, mode=mode) as client:
         tools = {t.name: t for t in (await client.list_tools()).tools}
     tool = tools["get_campaign"]
     assert tool.input_schema["required"] == ["campaign_id"]

@@ -56,7 +56,7 @@ def errors(schema: dict[str, Any], document: dict[str, Any]) -> list[str]:
 
 
 def package(server_json: dict[str, Any]) -> dict[str, Any]:
-    pypi = [p for p in server_json["packages"] if p["registryType"] == "pypi"]
+    pypi: list[dict[str, Any]] = [p for p in server_json["packages"] if p["registryType"] == "pypi"]
     assert len(pypi) == 1, "server.json lists exactly one PyPI package"
     return pypi[0]
 

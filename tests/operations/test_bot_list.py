@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from keitaro_mcp.registry import Operation
 from tests.conftest import Kt
 
 pytestmark = pytest.mark.anyio
@@ -45,7 +48,7 @@ async def test_bot_list_round_trip(kt: Kt) -> None:
 def test_get_bot_list_splits_newlines_and_spaces() -> None:
     from keitaro_mcp.operations.bot_list import OPERATIONS
 
-    (get,) = [op for op in OPERATIONS if op.name == "get_bot_list"]
+    get: Operation[Any] = next(op for op in OPERATIONS if op.name == "get_bot_list")
     assert get.shape is not None
     assert get.shape({"value": "1.1.1.1 2.2.2.2\n3.3.3.0/24\n"}, None).data == ["1.1.1.1", "2.2.2.2", "3.3.3.0/24"]
     assert get.shape({"value": ""}, None).data == []

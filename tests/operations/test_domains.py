@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from keitaro_mcp.registry import Operation
 from tests.conftest import Kt
 
 pytestmark = pytest.mark.anyio
@@ -73,7 +76,7 @@ async def test_missing_domain_is_not_found(kt: Kt) -> None:
 def test_create_answer_is_accepted_as_array_or_object() -> None:
     from keitaro_mcp.operations.domains import OPERATIONS
 
-    (create,) = [op for op in OPERATIONS if op.name == "create_domain"]
+    create: Operation[Any] = next(op for op in OPERATIONS if op.name == "create_domain")
     assert create.shape is not None
     domain = {"id": 9, "name": "a.example"}
     assert create.shape([domain], None).data == domain, "the spec's array<Domain> answer"

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from keitaro_mcp.registry import Operation
 from tests.conftest import Kt
 
 pytestmark = pytest.mark.anyio
@@ -91,7 +94,7 @@ async def test_facebook_integration_life_cycle(kt: Kt) -> None:
 def test_facebook_answers_are_unwrapped_only_when_enveloped() -> None:
     from keitaro_mcp.operations.integrations import OPERATIONS
 
-    (create,) = [op for op in OPERATIONS if op.name == "create_facebook_integration"]
+    create: Operation[Any] = next(op for op in OPERATIONS if op.name == "create_facebook_integration")
     assert create.shape is not None
     item = {"id": 1, "name": "FB"}
     assert create.shape({"data": item}, None).data == item

@@ -42,7 +42,7 @@ def _install_hypothesis_compat() -> None:
     import hypothesis_jsonschema._from_schema as hjs
     from hypothesis.internal.conjecture import utils as cu
 
-    if hasattr(cu.many, "more") or isinstance(hjs.cu, SimpleNamespace):
+    if hasattr(cu.many, "more") or isinstance(hjs.cu, SimpleNamespace):  # type: ignore[attr-defined]
         return
 
     class _Many:
@@ -62,7 +62,7 @@ def _install_hypothesis_compat() -> None:
         def reject(self, why: str | None = None) -> None:
             self._inner.reject(why)
 
-    hjs.cu = SimpleNamespace(many=_Many)  # type: ignore[assignment]
+    hjs.cu = SimpleNamespace(many=_Many)  # type: ignore[attr-defined,assignment]
 
 
 _install_hypothesis_compat()
@@ -177,7 +177,7 @@ def _invalid(schema: dict[str, Any], valid: list[dict[str, Any]]) -> st.SearchSt
     return st.one_of(options)
 
 
-def cases_for(op: Operation, valid: int, invalid: int, salt: str = "") -> list[Case]:
+def cases_for(op: Operation[Any], valid: int, invalid: int, salt: str = "") -> list[Case]:
     """Deterministic valid and invalid argument sets for one tool (`salt` picks another deterministic set)."""
     schema = op.tool.input_schema
     try:
@@ -192,7 +192,7 @@ class FuzzFailure(AssertionError):
     """One call broke the invariant."""
 
 
-def envelope_problem(op: Operation, result: Any) -> str | None:
+def envelope_problem(op: Operation[Any], result: Any) -> str | None:
     """Why a tool result is not a proper envelope for `op`, or None."""
     env = result.structured_content
     if not isinstance(env, dict):
@@ -240,7 +240,7 @@ class Tally:
 
 
 async def call_case(
-    client: Client, op: Operation, case: Case, tracker_requests: Callable[[], int], tally: Tally
+    client: Client, op: Operation[Any], case: Case, tracker_requests: Callable[[], int], tally: Tally
 ) -> None:
     """Run one case and record its outcome; a broken invariant goes to `tally.failures`."""
     shown = json.dumps(case.arguments, ensure_ascii=False, default=repr)

@@ -32,7 +32,7 @@ async def test_hundred_thousand_element_list_is_refused(kt: Kt) -> None:
 
 
 @pytest.mark.parametrize("op", WITH_FIELDS, ids=[op.name for op in WITH_FIELDS])
-async def test_every_tool_refuses_an_oversized_value(kt: Kt, op: Operation) -> None:
+async def test_every_tool_refuses_an_oversized_value(kt: Kt, op: Operation[Any]) -> None:
     field = sorted(op.tool.input_schema["properties"])[0]
     await kt.refused(op.name, {field: "x" * (MAX_STRING + 1)}, field)
 

@@ -8,6 +8,7 @@ disturb nobody else. Cases are derandomized: CI sees the same calls (up to ten a
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -51,7 +52,7 @@ def _requests(sandbox: Sandbox) -> int:
 
 
 @pytest.mark.parametrize("op", OPERATIONS, ids=[op.name for op in OPERATIONS])
-async def test_fuzz_tool(op: Operation, fuzz_client: Client, fuzz_sandbox: Sandbox) -> None:
+async def test_fuzz_tool(op: Operation[Any], fuzz_client: Client, fuzz_sandbox: Sandbox) -> None:
     tally = Tally()
     for case in cases_for(op, VALID_PER_TOOL, INVALID_PER_TOOL):
         await call_case(fuzz_client, op, case, lambda: _requests(fuzz_sandbox), tally)

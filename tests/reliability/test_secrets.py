@@ -77,11 +77,12 @@ async def test_no_secret_in_envelopes_even_when_the_tracker_echoes_it(handler: A
     )
     server = build_server(settings, transport=httpx.MockTransport(handler))
     async with Client(server) as client:
-        for tool, arguments in [
+        calls: list[tuple[str, dict[str, Any]]] = [
             ("get_campaign", {"campaign_id": 1}),
             ("create_campaign", {"name": f"n {TEST_MCP_TOKEN}"}),
             ("test_postback", {"sub_id": "abc"}),
-        ]:
+        ]
+        for tool, arguments in calls:
             result = await client.call_tool(tool, arguments)
             text = json.dumps(result.model_dump(mode="json"))
             assert result.is_error

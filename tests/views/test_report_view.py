@@ -22,9 +22,10 @@ from tests.views.browser import HostPage, chromium_path, host_page
 
 pytestmark = pytest.mark.anyio
 
-CHROMIUM = chromium_path()
-if CHROMIUM is None:
+FOUND = chromium_path()
+if FOUND is None:
     pytest.skip("chromium is not installed (apt-get install chromium): report view not tested", allow_module_level=True)
+CHROMIUM: str = FOUND
 
 TABLE = ".table-wrap > table"  # uPlot's legend is a table too
 MEASURES = ["clicks", "conversions", "revenue", "cost", "profit", "roi"]
@@ -117,7 +118,8 @@ async def test_daily_series_is_a_line_and_a_sortable_table(kt: Kt, shots: Path) 
         plot = view.locator(".plot")
         assert await plot.get_attribute("aria-label") == "Line chart of Clicks"
         assert await plot.locator("canvas").count() == 1
-        assert (await plot.locator("canvas").bounding_box() or {}).get("width", 0) > 300
+        box = await plot.locator("canvas").bounding_box()
+        assert box is not None and box["width"] > 300
         await host.screenshot(shots / "report-daily.png")
         # Sorting: clicks, biggest first; again, smallest first.
         await view.get_by_role("button", name="Clicks").click()
