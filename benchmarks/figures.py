@@ -49,6 +49,7 @@ def summary(f: Figures) -> str:
     """The README's table: one line per figure, the ratio first."""
     cold, call, tok, load_ = f["cold_start"], f["call_overhead"], f["tokens"], f["load"]
     box, exp, fuzz, cli = f["sandbox"], f["export"], f["fuzz"], f["cli"]
+    res, was = f["result_tokens"], f["result_tokens_before"]
     rows = [
         ("cold start: spawn → `tools/list` answered over stdio, vs a bare mcp-SDK server with one tool",
          f"**{cold['default_ms'] / cold['floor_ms']:.2f}** (default toolsets), "
@@ -61,6 +62,9 @@ def summary(f: Figures) -> str:
         (f"`tools/list` size, cl100k tokens: default ({tok['default_tools']} tools) / all ({tok['all_tools']} tools)",
          f"**{tok['default_tokens']:,} / {tok['all_tokens']:,}** ({tok['default_stock_ratio']:.2f} / "
          f"{tok['all_stock_ratio']:.2f} of stock pydantic schemas)", "3,500 / 14,000"),
+        ("result tokens on the sandbox: 20 clicks / 23 campaigns listed / a campaign update",
+         f"**{res['clicks_20']:,} / {res['list_campaigns']:,} / {res['update_campaign']:,}** (were "
+         f"{was['clicks_20']:,} / {was['list_campaigns']:,} / {was['update_campaign']:,})", "1,000 / 1,500 / 400"),
         ("throughput over streamable HTTP vs the tracker directly, 100 clients",
          f"**{_span(load_['low_pct'], load_['high_pct'])}**, {load_['errors']} errors", "≥ 70%"),
         ("sandbox: seeding 1M clicks; report campaign × day over 1M clicks; peak memory",
@@ -125,11 +129,34 @@ def detail(f: Figures) -> str:
     return _table(("figure", "result", "target", "measured"), rows)
 
 
+RESULT_CALLS = {
+    "list_campaigns": ("list campaigns (23 on the sandbox)", "`list_campaigns`", "≤ 1,500"),
+    "get_campaign": ("get one campaign", "`get_campaign`", "—"),
+    "report_7_days": ("7-day report by campaign", "`build_report`", "—"),
+    "clicks_20": ("20 clicks", "`list_clicks limit=20`", "≤ 1,000"),
+    "update_campaign": ("a campaign update (its cost)", "`update_campaign`", "≤ 400"),
+}
+"""result_tokens.py's figures: label, call, target."""
+
+
+def results(f: Figures) -> str:
+    """benchmarks/README.md's result-token table: each everyday call before and after, with the ratio."""
+    before, after = f["result_tokens_before"], f["result_tokens"]
+    rows = [
+        (label, call, f"{before[name]:,}", f"**{after[name]:,}**", f"{after[name] / before[name]:.2f}", target)
+        for name, (label, call, target) in RESULT_CALLS.items()
+    ]
+    header = (
+        "call", "tool", f"before ({before['measured']})", f"after ({after['measured']})", "after / before", "target"
+    )  # fmt: skip
+    return _table(header, rows)
+
+
 def add_record_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--record", action="store_true", help="store the figures in benchmarks/figures.json")
 
 
-RENDERERS: dict[str, Callable[[Figures], str]] = {"summary": summary, "detail": detail}
+RENDERERS: dict[str, Callable[[Figures], str]] = {"summary": summary, "detail": detail, "results": results}
 
 
 def _table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> str:
