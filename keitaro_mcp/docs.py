@@ -1,6 +1,9 @@
-"""README tables generated from the registry (a test fails when the README is stale).
+"""Every generated file, from the registry and the settings (tests fail when one is stale).
 
-python -m keitaro_mcp.docs          rewrite README.md's generated blocks and server.json's version and variables
+python -m keitaro_mcp.docs [ROOT]   rewrite them all, in the checkout at ROOT (default: the current folder):
+    README.md's generated tables, server.json's version and variables, keitaro_mcp/tool_index.json (what
+    tools/list serves) and tests/snapshots/tools/<tool>.json (each tool's schema, reviewed in diffs);
+    prints the files it changed.
 """
 
 from __future__ import annotations
@@ -21,7 +24,10 @@ from keitaro_mcp.toolsets import DEFAULT_TOOLSETS, TOOLSET_DESCRIPTIONS
 __all__ = [
     "N8N_RESOURCES",
     "N8N_UNSUPPORTED",
+    "SNAPSHOTS",
+    "regenerate",
     "render_blocks",
+    "render_snapshot",
     "server_json_env",
     "update_readme",
     "update_server_json",
@@ -157,12 +163,57 @@ def update_server_json(text: str) -> str:
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
+SNAPSHOTS = Path("tests") / "snapshots" / "tools"
+"""Where a checkout keeps one snapshot per tool: its wire definition and registry facts, for review in diffs."""
+
+
+def render_snapshot(op: Operation[Any]) -> str:
+    """A tool's snapshot file: the definition tools/list sends, and how the tool reaches Keitaro."""
+    snapshot = op.tool.model_dump(by_alias=True, exclude_none=True, mode="json") | {
+        "x-keitaro": {
+            "method": op.method,
+            "path": op.path,
+            "api": op.api,
+            "toolset": op.toolset,
+            "n8n": f"{op.resource}/{op.operation}",
+        }
+    }
+    return json.dumps(snapshot, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def _write(path: Path, text: str, changed: list[Path]) -> None:
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        changed.append(path)
+
+
+def regenerate(root: Path, index: Path = INDEX_PATH) -> list[Path]:
+    """Rewrite every generated file of the checkout at `root` (the tool index at `index`); the files that changed
+    (or went)."""
+    changed: list[Path] = []
+    readme, manifest = root / "README.md", root / "server.json"
+    _write(readme, update_readme(readme.read_text(encoding="utf-8")), changed)
+    _write(manifest, update_server_json(manifest.read_text(encoding="utf-8")), changed)
+    _write(index, render_index(by_module()), changed)
+    if (root / "tests").is_dir():  # a checkout, not an installed package
+        folder = root / SNAPSHOTS
+        for op in OPERATIONS:
+            _write(folder / f"{op.name}.json", render_snapshot(op), changed)
+        names = {f"{op.name}.json" for op in OPERATIONS}
+        for stale in sorted(p for p in folder.glob("*.json") if p.name not in names):
+            stale.unlink()
+            changed.append(stale)
+    return changed
+
+
 def main() -> int:
     root = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(".")
-    readme, manifest = root / "README.md", root / "server.json"
-    readme.write_text(update_readme(readme.read_text(encoding="utf-8")), encoding="utf-8")
-    manifest.write_text(update_server_json(manifest.read_text(encoding="utf-8")), encoding="utf-8")
-    INDEX_PATH.write_text(render_index(by_module()), encoding="utf-8")
+    changed = regenerate(root)
+    for path in changed:
+        print(f"rewrote {path}" if path.exists() else f"removed {path}")
+    if not changed:
+        print("every generated file is current")
     return 0
 
 

@@ -1,12 +1,15 @@
-"""The README's generated tables and server.json follow the registry and the settings."""
+"""The generated files follow the registry and the settings, and one command rewrites them all."""
 
 from __future__ import annotations
 
-import os
+import json
+import shutil
 from pathlib import Path
 
-from keitaro_mcp.docs import update_readme, update_server_json
+from keitaro_mcp.docs import SNAPSHOTS, regenerate, update_readme, update_server_json
 from keitaro_mcp.settings import ENV_VARS
+from keitaro_mcp.tool_index import INDEX_PATH
+from tests.conftest import REGENERATE
 
 ROOT = Path(__file__).parent.parent
 
@@ -14,11 +17,7 @@ ROOT = Path(__file__).parent.parent
 def test_readme_tables_are_current() -> None:
     path = ROOT / "README.md"
     text = path.read_text(encoding="utf-8")
-    fresh = update_readme(text)
-    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
-        path.write_text(fresh, encoding="utf-8")
-        text = fresh
-    assert text == fresh, "README tables are stale: run python -m keitaro_mcp.docs"
+    assert text == update_readme(text), f"README tables are stale: run {REGENERATE}"
 
 
 def test_readme_mentions_every_env_var_and_the_two_commands() -> None:
@@ -31,4 +30,32 @@ def test_readme_mentions_every_env_var_and_the_two_commands() -> None:
 
 def test_server_json_is_generated_from_the_settings() -> None:
     text = (ROOT / "server.json").read_text(encoding="utf-8")
-    assert text == update_server_json(text), "server.json is stale: run python -m keitaro_mcp.docs"
+    assert text == update_server_json(text), f"server.json is stale: run {REGENERATE}"
+
+
+def test_one_command_rewrites_every_generated_file(tmp_path: Path) -> None:
+    """A checkout where every generated file is stale or missing: one run makes them all current again."""
+    for name in ("README.md", "server.json"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    shutil.copytree(ROOT / SNAPSHOTS, tmp_path / SNAPSHOTS)
+    readme, manifest, snapshots = tmp_path / "README.md", tmp_path / "server.json", tmp_path / SNAPSHOTS
+    readme.write_text(readme.read_text(encoding="utf-8").replace("| `get_campaign` |", "| `get_campaign_` |"))
+    stale = json.loads(manifest.read_text(encoding="utf-8"))
+    stale["packages"][0]["environmentVariables"] = []
+    manifest.write_text(json.dumps(stale), encoding="utf-8")
+    (snapshots / "get_campaign.json").unlink()
+    (snapshots / "dropped_tool.json").write_text("{}", encoding="utf-8")
+    index = tmp_path / "tool_index.json"
+
+    changed = regenerate(tmp_path, index)
+
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in changed) == [
+        "README.md", "server.json", f"{SNAPSHOTS.as_posix()}/dropped_tool.json",
+        f"{SNAPSHOTS.as_posix()}/get_campaign.json", "tool_index.json",
+    ]  # fmt: skip
+    for copy, original in [(readme, ROOT / "README.md"), (manifest, ROOT / "server.json"), (index, INDEX_PATH)]:
+        assert copy.read_text(encoding="utf-8") == original.read_text(encoding="utf-8"), copy.name
+    assert {p.name: p.read_text() for p in snapshots.iterdir()} == {
+        p.name: p.read_text() for p in (ROOT / SNAPSHOTS).iterdir()
+    }
+    assert regenerate(tmp_path, index) == [], "a second run changes nothing"

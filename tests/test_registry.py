@@ -1,10 +1,9 @@
-"""Invariants over every operation, and one schema+annotations snapshot per tool (UPDATE_SNAPSHOTS=1 rewrites)."""
+"""Invariants over every operation, and one schema+annotations snapshot per tool (python -m keitaro_mcp.docs)."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -13,15 +12,15 @@ import pytest
 from mcp import Client
 from mcp.shared.tool_name_validation import validate_tool_name
 
+from keitaro_mcp.docs import SNAPSHOTS, render_snapshot
 from keitaro_mcp.operations import OPERATIONS
 from keitaro_mcp.registry import TRACKER_PLACEHOLDERS, Operation, select_operations
 from keitaro_mcp.server import build_server
 from keitaro_mcp.toolsets import ALL_TOOLSETS, DEFAULT_TOOLSETS
-from tests.conftest import make_settings
+from tests.conftest import REGENERATE, make_settings
 from tests.sandbox.contract import load_spec
 
-SNAPSHOTS = Path(__file__).parent / "snapshots" / "tools"
-UPDATE = os.environ.get("UPDATE_SNAPSHOTS") == "1"
+ROOT = Path(__file__).parent.parent
 IDS = [op.name for op in OPERATIONS]
 
 
@@ -119,37 +118,18 @@ def test_default_toolsets_are_small() -> None:
     assert 0 < len(default) <= 25
 
 
-def _snapshot(op: Operation[Any]) -> dict[str, Any]:
-    return op.tool.model_dump(by_alias=True, exclude_none=True, mode="json") | {
-        "x-keitaro": {
-            "method": op.method,
-            "path": op.path,
-            "api": op.api,
-            "toolset": op.toolset,
-            "n8n": f"{op.resource}/{op.operation}",
-        }
-    }
-
-
 @pytest.mark.parametrize("op", OPERATIONS, ids=IDS)
 def test_schema_snapshot(op: Operation[Any]) -> None:
-    path = SNAPSHOTS / f"{op.name}.json"
-    current = json.dumps(_snapshot(op), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
-    if UPDATE:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(current, encoding="utf-8")
-    assert path.exists(), f"no snapshot for {op.name}: run UPDATE_SNAPSHOTS=1 pytest tests/test_registry.py"
-    assert path.read_text(encoding="utf-8") == current, f"{op.name} changed: review, then UPDATE_SNAPSHOTS=1"
+    path = ROOT / SNAPSHOTS / f"{op.name}.json"
+    assert path.exists(), f"no snapshot for {op.name}: run {REGENERATE} and commit it"
+    assert path.read_text(encoding="utf-8") == render_snapshot(op), (
+        f"{op.name}'s definition changed: run {REGENERATE}, review the snapshot's diff, commit it"
+    )
 
 
 def test_no_stale_snapshots() -> None:
-    names = {p.stem for p in SNAPSHOTS.glob("*.json")}
-    stale = names - set(IDS)
-    if UPDATE:
-        for name in stale:
-            (SNAPSHOTS / f"{name}.json").unlink()
-        stale = set()
-    assert not stale, f"snapshots of removed tools: {sorted(stale)}"
+    stale = {p.stem for p in (ROOT / SNAPSHOTS).glob("*.json")} - set(IDS)
+    assert not stale, f"snapshots of removed tools {sorted(stale)}: run {REGENERATE}"
 
 
 # Reference §3.3: paths unreliable clients call that Keitaro does not have. None may become a tool.

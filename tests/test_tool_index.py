@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import json
-import os
+import re
 import subprocess
 import sys
 
 import pytest
+from mcp import Client
 
+from keitaro_mcp import server, tool_index
 from keitaro_mcp.operations import OPERATIONS, by_module
 from keitaro_mcp.tool_index import INDEX_PATH, load_cards, render_index
+from tests.conftest import REGENERATE, Kt, RecordingTransport, make_settings
 
 
 def test_index_is_current() -> None:
     fresh = render_index(by_module())
-    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
-        INDEX_PATH.write_text(fresh, encoding="utf-8")
-    assert INDEX_PATH.read_text(encoding="utf-8") == fresh, "stale tool index: run python -m keitaro_mcp.docs"
+    assert INDEX_PATH.read_text(encoding="utf-8") == fresh, f"stale tool index: run {REGENERATE}"
 
 
 def test_cards_carry_the_registry_facts_and_the_wire_definition() -> None:
@@ -55,6 +56,7 @@ async def main():
     print(json.dumps({"tools": len(tools), "before": before, "after": after, "ok": not result.is_error}))
 
 import json
+import re
 anyio.run(main)
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
@@ -63,3 +65,17 @@ anyio.run(main)
     assert seen["before"] == [], "listing tools imported operation modules"
     assert "keitaro_mcp.operations.campaigns" in seen["after"]
     assert "keitaro_mcp.operations.landing_pages" not in seen["after"]
+
+
+@pytest.mark.anyio
+async def test_a_wire_test_calling_a_tool_missing_from_the_index_names_the_command(
+    wire: RecordingTransport, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new entry whose index was not regenerated: the server does not know the tool, and the test says why."""
+    stale = tuple(card for card in load_cards() if card.name != "get_campaign")
+    monkeypatch.setattr(tool_index, "load_cards", lambda: stale)
+    monkeypatch.setattr(server, "load_cards", lambda: stale)
+    async with Client(server.build_server(make_settings(), transport=wire)) as client:
+        with pytest.raises(pytest.fail.Exception, match=re.escape(REGENERATE)):
+            await Kt(client, wire).call("get_campaign", {"campaign_id": 1})
+    assert wire.sent == []
