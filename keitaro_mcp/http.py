@@ -38,6 +38,7 @@ from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from keitaro_mcp.http_limits import CancelOnDisconnect
 from keitaro_mcp.settings import Settings, SettingsError
 
 __all__ = [
@@ -191,6 +192,7 @@ def build_http_app(
         transport_security=security,
         host=host,
     )
+    app.add_middleware(CancelOnDisconnect)
     app.add_middleware(HttpGuard, security=security, token=settings.mcp_token)
     return app
 

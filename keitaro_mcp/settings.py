@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from keitaro_mcp.toolsets import ALL_TOOLSETS, DEFAULT_TOOLSETS
 
-__all__ = ["ENV_VARS", "SANDBOX_URL", "Settings", "SettingsError", "load_settings", "normalize_url"]
+__all__ = ["ENV_VARS", "SANDBOX_URL", "Settings", "SettingsError", "export_root", "load_settings", "normalize_url"]
 
 SANDBOX_URL = "sandbox"
 ADMIN_API_PATH = "/admin_api/v1"
@@ -45,7 +45,12 @@ ENV_VARS: dict[str, tuple[str, bool, bool]] = {
     ),
     "KEITARO_DEBUG": ("true: add error.stack to error envelopes.", False, False),
     "KEITARO_EXPORT_DIR": ("Folder for export_report/export_clicks files (default ./keitaro-exports).", False, False),
+    "KEITARO_EXPORT_MAX_ROWS": ("Rows one export writes at most (default 5000000).", False, False),
+    "KEITARO_EXPORT_MAX_MB": ("Megabytes one export file holds at most (default 1024).", False, False),
 }
+
+DEFAULT_EXPORT_MAX_ROWS = 5_000_000
+DEFAULT_EXPORT_MAX_MB = 1024
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -72,7 +77,9 @@ class Settings:
     mcp_token: str = field(default="", repr=False)
     debug: bool = False
     export_dir: str | None = None
-    """Where export tools write files; None: `keitaro-exports` in the current directory."""
+    """Where export tools write files, resolved at start; None: `keitaro-exports` in the current directory."""
+    export_max_rows: int = DEFAULT_EXPORT_MAX_ROWS
+    export_max_bytes: int = DEFAULT_EXPORT_MAX_MB * 1024 * 1024
     max_retries: int = 2
     config_problem: str | None = None
     """Why tool calls cannot reach a tracker (names the variable and what is expected), or None."""
@@ -169,6 +176,25 @@ def _timeout(raw: str | None) -> float:
     return value
 
 
+def _whole(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip().replace("_", "")
+    if not raw:
+        return default
+    if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
+        raise SettingsError(f"{name}={env[name]!r} is not a positive whole number")
+    return int(raw)
+
+
+def _export_dir(raw: str | None) -> str:
+    """The export folder as an absolute path with symlinks resolved: fixed at start, checked at each export."""
+    return export_root(raw.strip() if raw and raw.strip() else None)
+
+
+def export_root(configured: str | None) -> str:
+    """The export folder as it resolves now (symlinks followed, `~` expanded)."""
+    return os.path.realpath(os.path.expanduser(configured or "keitaro-exports"))
+
+
 def _timezone(raw: str | None) -> str | None:
     if raw is None or not raw.strip():
         return None
@@ -223,6 +249,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         timezone=_timezone(env.get("KEITARO_TIMEZONE")),
         mcp_token=env.get("KEITARO_MCP_TOKEN", "").strip(),
         debug=_flag(env, "KEITARO_DEBUG"),
-        export_dir=env.get("KEITARO_EXPORT_DIR", "").strip() or None,
+        export_dir=_export_dir(env.get("KEITARO_EXPORT_DIR")),
+        export_max_rows=_whole(env, "KEITARO_EXPORT_MAX_ROWS", DEFAULT_EXPORT_MAX_ROWS),
+        export_max_bytes=_whole(env, "KEITARO_EXPORT_MAX_MB", DEFAULT_EXPORT_MAX_MB) * 1024 * 1024,
         config_problem="; ".join(problems) or None,
     )

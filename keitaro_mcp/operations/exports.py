@@ -6,20 +6,16 @@ short preview, so a million rows cost the model a few lines.
 
 from __future__ import annotations
 
-import csv
 import gc
-import json
-import operator
-import os
-from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import anyio
 from pydantic import field_validator
 
-from keitaro_mcp.compact import compact_rows, to_number
+from keitaro_mcp.compact import to_number
 from keitaro_mcp.envelope import Envelope, read_failed
+from keitaro_mcp.export_files import ExportFile, ExportFormat, ExportProblem, RowWriter, check_file_name
 from keitaro_mcp.operations._common import CampaignId, Params
 from keitaro_mcp.operations.reports import (
     DIMENSIONS_URI,
@@ -37,14 +33,13 @@ from keitaro_mcp.operations.reports import (
 )
 from keitaro_mcp.periods import PeriodArgs, resolve_range
 from keitaro_mcp.report_catalog import DIMENSIONS, NUMERIC_DIMENSIONS
+from keitaro_mcp.settings import export_root
 
 if TYPE_CHECKING:
     from keitaro_mcp.context import CallContext
-    from keitaro_mcp.errors import ErrorKind
 
 __all__ = ["CLICK_EXPORT_COLUMNS", "OPERATIONS", "ExportClicks", "ExportReport"]
 
-ExportFormat = Literal["csv", "jsonl"]
 REPORT_PAGE = 5_000
 CLICK_PAGE = 10_000
 
@@ -52,7 +47,12 @@ CLICK_PAGE = 10_000
 class _ExportTarget(Params):
     format: ExportFormat = "csv"
     file: str | None = None
-    """Default: new file in KEITARO_EXPORT_DIR."""
+    """A new plain file name (no folders) in KEITARO_EXPORT_DIR; default: one is made."""
+
+    @field_validator("file")
+    @classmethod
+    def _file(cls, name: str | None) -> str | None:
+        return None if name is None else check_file_name(name)
 
 
 class ExportReport(_ExportTarget, ReportArgs):
@@ -86,104 +86,6 @@ class ExportClicks(_ExportTarget, PeriodArgs):
         return check_filters(items)
 
 
-PREVIEW_ROWS = 5
-
-
-def _export_path(ctx: CallContext, args: _ExportTarget, stem: str) -> Path | tuple[ErrorKind, str]:
-    """A new, writable file (never overwrites); else the error kind and message: `config` when the export
-    folder itself cannot be written (KEITARO_EXPORT_DIR is the fix), `invalid_arguments` when the `file` is."""
-    root = Path(ctx.settings.export_dir or Path.cwd() / "keitaro-exports").expanduser()
-    if args.file:
-        path = Path(args.file).expanduser()
-        path = path if path.is_absolute() else root / path
-        if path.suffix.lower() not in (".csv", ".jsonl", ".json", ".txt"):
-            path = path.with_name(path.name + f".{args.format}")
-    else:
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        path = root / f"{stem}-{stamp}.{args.format}"
-    path = path.resolve()
-    if path.is_relative_to(root.resolve()):
-        try:
-            root.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            return "config", _unwritable_folder(root, exc)
-    if path.exists():
-        if args.file:
-            return "invalid_arguments", f"file: {path} already exists; give a new name (exports never overwrite)"
-        n = 2
-        while path.with_name(f"{path.stem}-{n}{path.suffix}").exists():
-            n += 1
-        path = path.with_name(f"{path.stem}-{n}{path.suffix}")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("x", encoding="utf-8"):
-            pass
-    except OSError as exc:
-        if args.file:
-            return (
-                "invalid_arguments",
-                f"file: cannot write {path}: {exc.strerror or exc}; give a writable file or set KEITARO_EXPORT_DIR",
-            )
-        return "config", _unwritable_folder(root, exc)
-    return path
-
-
-def _unwritable_folder(root: Path, exc: OSError) -> str:
-    return (
-        f"the export folder {root} cannot be written ({exc.strerror or exc}); set KEITARO_EXPORT_DIR to a folder "
-        "the server can write"
-    )
-
-
-class _Writer:
-    """Streams rows to CSV or JSON Lines; keeps only the preview in memory."""
-
-    def __init__(self, path: Path, fmt: ExportFormat, columns: list[str], numeric: set[str]) -> None:
-        self.file = path.open("w", encoding="utf-8", newline="")
-        self.fmt = fmt
-        self.columns = columns
-        self.numeric = numeric
-        self.rows = 0
-        self.preview: list[list[Any]] = []
-        self._csv = csv.writer(self.file) if fmt == "csv" else None
-        self._get = operator.itemgetter(*columns)
-        self._numeric_at = [i for i, c in enumerate(columns) if c in numeric]
-        if self._csv is not None:
-            self._csv.writerow(columns)
-
-    def write(self, rows: list[dict[str, Any]]) -> None:
-        values = self._values(rows)
-        if len(self.preview) < PREVIEW_ROWS:
-            self.preview.extend(list(v) for v in values[: PREVIEW_ROWS - len(self.preview)])
-        if self._csv is not None:
-            self._csv.writerows(values)
-        else:
-            dumps = json.dumps
-            cols = self.columns
-            self.file.write("".join(dumps(dict(zip(cols, v, strict=True)), ensure_ascii=False) + "\n" for v in values))
-        self.rows += len(values)
-
-    def _values(self, rows: list[dict[str, Any]]) -> list[Any]:
-        """Rows as tuples in column order (C-speed itemgetter); numeric columns converted only where a page has
-        numbers as strings."""
-        try:
-            values: list[Any] = (
-                [self._get(r) for r in rows] if len(self.columns) > 1 else [(r[self.columns[0]],) for r in rows]
-            )
-        except KeyError:
-            return compact_rows(rows, self.columns, self.numeric)
-        stringly = [i for i in self._numeric_at if any(type(v[i]) is str for v in values)]
-        if stringly:
-            values = [list(v) for v in values]
-            for v in values:
-                for i in stringly:
-                    v[i] = to_number(v[i])
-        return values
-
-    def close(self) -> None:
-        self.file.close()
-
-
 def _next_page(
     body: dict[str, Any], rows: list[dict[str, Any]], page: int, total: int | None, done: int, key: str | None
 ) -> dict[str, Any] | None:
@@ -200,6 +102,7 @@ def _next_page(
     return {**body, "offset": done}
 
 
+WRITE_HINT = "Free space in KEITARO_EXPORT_DIR or point it at a writable folder, then export again."
 GC_EVERY_PAGES = 4
 """A full collection costs tens of milliseconds on a large heap; every 4th page keeps memory flat at a few more MB."""
 
@@ -208,13 +111,73 @@ async def _export(
     ctx: CallContext, args: _ExportTarget, stem: str, api_path: str, body: dict[str, Any], columns: list[str],
     numeric: set[str], page: int, key: str | None = None,
 ) -> Envelope:  # fmt: skip
-    target = _export_path(ctx, args, stem)
-    if isinstance(target, tuple):
-        kind, problem = target
-        if kind == "config":
-            return ctx.fail("config", problem)
-        return ctx.invalid(f"Invalid arguments for {ctx.op.name}: {problem}", [{"field": "file", "problem": problem}])
-    writer = _Writer(target, args.format, columns, numeric)
+    settings = ctx.settings
+    try:
+        target = ExportFile.create(Path(settings.export_dir or export_root(None)), args.file, stem, args.format)
+    except ExportProblem as exc:
+        return _refused(ctx, exc)
+    committed = False
+    try:
+        writer = RowWriter(
+            target.temp, args.format, columns, numeric, max_rows=settings.export_max_rows,
+            max_bytes=settings.export_max_bytes,
+        )  # fmt: skip
+        try:
+            envelope = await _pages(ctx, writer, api_path, body, page, key)
+        finally:
+            writer.close()
+        if not envelope["success"]:
+            # Half a file is not an export: it goes, and the message says which page failed.
+            what = "the report" if api_path == "/report/build" else "the click log"
+            where = f" after {writer.rows} rows" if writer.rows else ""
+            envelope = read_failed(envelope, what + where)
+            envelope["error"]["message"] += "; no file was written"
+            return envelope
+        final = target.commit()
+        committed = True
+    except ExportProblem as exc:
+        return _refused(ctx, exc)
+    except OSError as exc:
+        problem = f"cannot write in {target.root.name}: {exc.strerror or type(exc).__name__}; no file was written"
+        return ctx.fail("config", f"{ctx.op.name}: {problem}", hint=WRITE_HINT)
+    finally:
+        # An error, a cancellation (the client cancelled, the stdio pipe closed, the HTTP client went away): the
+        # partial file goes with it.
+        if not committed:
+            target.discard()
+    envelope["data"] = {
+        "path": str(final),
+        "format": args.format,
+        "rows": writer.rows,
+        "bytes": writer.bytes,
+        "columns": columns,
+        "preview": writer.preview,
+    }
+    meta: dict[str, Any] = {"range": body["range"]}
+    if writer.capped is not None:
+        cap = (
+            f"KEITARO_EXPORT_MAX_ROWS={settings.export_max_rows}"
+            if writer.capped == "rows"
+            else f"KEITARO_EXPORT_MAX_MB={settings.export_max_bytes // (1024 * 1024)}"
+        )
+        meta["truncated"] = True
+        meta["note"] = f"stopped at {cap}: the file holds the first {writer.rows} rows; narrow the period or filters"
+    envelope["meta"] = meta
+    return envelope
+
+
+def _refused(ctx: CallContext, problem: ExportProblem) -> Envelope:
+    if problem.kind == "config":
+        return ctx.fail("config", str(problem))
+    return ctx.invalid(
+        f"Invalid arguments for {ctx.op.name}: file: {problem}", [{"field": "file", "problem": str(problem)}]
+    )
+
+
+async def _pages(
+    ctx: CallContext, writer: RowWriter, api_path: str, body: dict[str, Any], page: int, key: str | None
+) -> Envelope:
+    """Fetch page after page and write them, until the last page, a failed read or a cap; the last envelope."""
     first = {**body, "limit": page} if key else {**body, "limit": page, "offset": 0}
     fetched: dict[str, Envelope] = {}
 
@@ -224,48 +187,36 @@ async def _export(
     envelope = await ctx.post(api_path, first)
     total: int | None = None
     pages = 0
-    try:
-        while envelope["success"]:
-            answer = answer_of(envelope)
-            rows = [r for r in answer.get("rows") or [] if isinstance(r, dict)]
-            if total is None:
-                count = to_number(answer.get("total"))
-                total = count if isinstance(count, int) else None
-            nxt = _next_page(first, rows, page, total, writer.rows + len(rows), key)
-            # The next page is fetched while this one is written (bounded: one page in flight, one being written).
-            async with anyio.create_task_group() as tg:
-                if nxt is not None:
-                    tg.start_soon(fetch, nxt)
-                await anyio.to_thread.run_sync(writer.write, rows)
-            await ctx.progress(writer.rows, total, f"{writer.rows} rows written")
-            if nxt is None:
-                break
-            envelope = fetched.pop("next")
-            # httpx keeps each response in a reference cycle (response <-> stream) with its multi-MB body; only the
-            # cyclic collector frees it, so collect once per page to keep memory flat over millions of rows.
-            del answer, rows
-            pages += 1
-            if pages % GC_EVERY_PAGES == 0:
-                gc.collect()
-    finally:
-        writer.close()
-    if not envelope["success"]:
-        # Half a file is not an export: it goes, and the message says which page failed.
-        target.unlink(missing_ok=True)
-        what = "the report" if api_path == "/report/build" else "the click log"
-        where = f" after {writer.rows} rows" if writer.rows else ""
-        envelope = read_failed(envelope, what + where)
-        envelope["error"]["message"] += "; no file was written"
-        return envelope
-    envelope["data"] = {
-        "path": str(target),
-        "format": args.format,
-        "rows": writer.rows,
-        "bytes": os.path.getsize(target),
-        "columns": columns,
-        "preview": writer.preview,
-    }
-    envelope["meta"] = {"range": body["range"]}
+    while envelope["success"]:
+        answer = answer_of(envelope)
+        rows = [r for r in answer.get("rows") or [] if isinstance(r, dict)]
+        if total is None:
+            count = to_number(answer.get("total"))
+            total = count if isinstance(count, int) else None
+        nxt = _next_page(first, rows, page, total, writer.rows + len(rows), key)
+        capped = False
+        # The next page is fetched while this one is written (bounded: one page in flight, one being written).
+        async with anyio.create_task_group() as tg:
+            if nxt is not None and writer.rows + len(rows) < writer.max_rows:
+                tg.start_soon(fetch, nxt)
+            capped = await anyio.to_thread.run_sync(writer.write, rows)
+            if capped:
+                tg.cancel_scope.cancel()  # a cap: the page in flight is not needed
+        if writer.full() and nxt is not None:
+            writer.capped = "rows"
+        await ctx.progress(writer.rows, total, f"{writer.rows} rows written")
+        if nxt is None or writer.capped is not None:
+            break
+        # A cancelled call (the client cancelled, the stdio pipe closed, the HTTP client went away) cancels the
+        # page in flight while the write, shielded in its thread, completes: stop here, before the next page.
+        await anyio.lowlevel.checkpoint_if_cancelled()
+        envelope = fetched.pop("next")
+        # httpx keeps each response in a reference cycle (response <-> stream) with its multi-MB body; only the
+        # cyclic collector frees it, so collect now and then to keep memory flat over millions of rows.
+        del answer, rows
+        pages += 1
+        if pages % GC_EVERY_PAGES == 0:
+            gc.collect()
     return envelope
 
 

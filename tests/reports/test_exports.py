@@ -88,9 +88,9 @@ async def test_export_never_overwrites(ek: Kt, tmp_path: Path) -> None:
     assert (tmp_path / "taken.csv").read_text(encoding="utf-8") == "keep me"
 
 
-@pytest.mark.parametrize("file", ["/proc/keitaro/clicks.csv", "/dev/null/clicks.csv"])
-async def test_unwritable_path_is_refused_before_sending(ek: Kt, file: str) -> None:
-    env = await ek.refused("export_clicks", {"file": file}, "cannot write", "KEITARO_EXPORT_DIR")
+@pytest.mark.parametrize("file", ["/proc/keitaro/clicks.csv", "/dev/null/clicks.csv", "../clicks.csv"])
+async def test_a_path_is_refused_before_sending(ek: Kt, file: str) -> None:
+    env = await ek.refused("export_clicks", {"file": file}, "plain file name")
     assert env["error"]["responseData"][0]["field"] == "file"
 
 
