@@ -47,7 +47,7 @@ CLICK_PAGE = 10_000
 class _ExportTarget(Params):
     format: ExportFormat = "csv"
     file: str | None = None
-    """A new plain file name (no folders) in KEITARO_EXPORT_DIR; default: one is made."""
+    """A new plain file name (no folders) in KEITARO_EXPORT_DIR."""
 
     @field_validator("file")
     @classmethod
