@@ -64,7 +64,7 @@ async def export(settings: Settings, log: ClickLog, arguments: dict[str, Any]) -
         result = await client.call_tool("export_clicks", {"period": "today", "columns": ["click_id", "sub_id", "cost"],
                                                           **arguments})  # fmt: skip
     env = result.structured_content
-    assert env is not None
+    assert isinstance(env, dict)
     return env
 
 
