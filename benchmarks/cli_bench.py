@@ -27,7 +27,7 @@ from figures import add_record_flag, record
 
 IMPORT_EVERY_OPERATION = (
     "from keitaro_mcp.operations import OPERATIONS\n"
-    "for op in OPERATIONS: print(op.name, op.toolset, op.read_only, op.destructive, op.idempotent)\n"
+    "for op in OPERATIONS: print(op.name, op.toolset, op.effect, op.idempotent)\n"
 )
 
 

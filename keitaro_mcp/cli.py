@@ -193,12 +193,17 @@ def _print_tools(settings: Settings) -> int:
     # From the generated tool index: no operation module nor the SDK is imported (benchmarks/cli_bench.py).
     from keitaro_mcp.tool_index import load_cards
 
-    cards = [c for c in load_cards() if c.toolset in settings.toolsets and (c.read_only or not settings.read_only)]
+    cards = [c for c in load_cards() if c.toolset in settings.toolsets and not (settings.read_only and c.writes)]
     rows = [("TOOL", "TOOLSET", "ACCESS", "HINTS")]
     for card in cards:
-        flags = (("destructive", card.destructive), ("idempotent", card.idempotent and not card.read_only))
+        flags = (
+            ("destructive", card.destructive),
+            ("confirmed", card.confirmed),
+            ("idempotent", card.idempotent and not card.read_only),
+        )
         hints = ",".join(h for h, on in flags if on)
-        rows.append((card.name, card.toolset, "read" if card.read_only else "write", hints or "-"))
+        access = "read" if card.read_only else "export" if not card.writes else "write"
+        rows.append((card.name, card.toolset, access, hints or "-"))
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3] for row in rows]
     mode = " (read-only mode)" if settings.read_only else ""

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from keitaro_mcp import __version__
+from keitaro_mcp.effects import access_label
 from keitaro_mcp.operations import OPERATIONS, by_module
 from keitaro_mcp.registry import Operation
 from keitaro_mcp.settings import ENV_VARS
@@ -69,9 +70,7 @@ _BLOCK = re.compile(r"(<!-- generated:(\w+) -->\n).*?(<!-- /generated:\2 -->)", 
 
 
 def _access(op: Operation[Any]) -> str:
-    if op.read_only:
-        return "read"
-    return "write, destructive" if op.destructive else "write"
+    return access_label(op.effect)
 
 
 def _tools_table(ops: tuple[Operation[Any], ...]) -> str:

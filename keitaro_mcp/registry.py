@@ -2,7 +2,8 @@
 
 An `Operation` says everything about a tool: its name, the n8n node's resource/operation ids that go into the
 envelope, the HTTP method and path template, the pydantic params model (schema, validation and docs in one),
-its toolset and explicit read-only / destructive / idempotent flags. The generic executor (executor.py) turns
+its toolset, its effect on the tracker (keitaro_mcp.effects: the read-only and destructive annotations are derived
+from it) and whether repeating it is harmless (idempotent). The generic executor (executor.py) turns
 any entry into a request; an entry only brings code of its own (`handler`) when the tool composes several calls.
 
 `Operation` is generic over its params model: the handler, builder and shaper of an entry are typed against that
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 from mcp.types import Tool, ToolAnnotations
 from pydantic import BaseModel
 
+from keitaro_mcp.effects import Effect, destructive_hint, needs_confirmation, read_only_hint, writes_tracker
 from keitaro_mcp.schema import input_schema
 from keitaro_mcp.toolsets import ALL_TOOLSETS
 
@@ -44,6 +46,7 @@ __all__ = [
 ]
 
 HttpMethod = Literal["GET", "POST", "PUT", "DELETE"]
+_DELETE_EFFECTS = frozenset({"remove", "archive", "delete", "wipe"})
 _PLACEHOLDER = re.compile(r"{(\w+)}")
 _TOOL_NAME = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
 TRACKER_PLACEHOLDERS = frozenset({"postback_key"})
@@ -81,7 +84,7 @@ Shaper = Callable[[Any, P], Shaped]
 
 @dataclass(frozen=True)
 class Operation(Generic[P]):
-    """One tool. Flags are explicit: Keitaro reads with POST (/report/build) and archives with DELETE."""
+    """One tool. Its effect is explicit: Keitaro reads with POST (/report/build) and archives with DELETE."""
 
     name: str
     resource: str
@@ -92,8 +95,8 @@ class Operation(Generic[P]):
     path: str
     params: type[P]
     toolset: str
-    read_only: bool
-    destructive: bool
+    effect: Effect
+    """What the call does to the tracker; the read-only and destructive annotations follow from it."""
     idempotent: bool
     title: str
     api: Literal["admin", "tracker"] = "admin"
@@ -114,13 +117,37 @@ class Operation(Generic[P]):
             raise ValueError(f"{self.name}: tool names are snake_case verb_resource")
         if self.toolset not in ALL_TOOLSETS:
             raise ValueError(f"{self.name}: unknown toolset {self.toolset!r}")
-        if self.read_only and (self.destructive or not self.idempotent):
-            raise ValueError(f"{self.name}: a read-only tool is idempotent and not destructive")
+        if self.read_only and not self.idempotent:
+            raise ValueError(f"{self.name}: a read is idempotent")
+        if self.method == "DELETE" and self.effect not in _DELETE_EFFECTS:
+            raise ValueError(f"{self.name}: Keitaro's DELETE archives or deletes, not {self.effect!r}")
+        if self.method == "GET" and self.api == "admin" and self.effect != "read":
+            raise ValueError(f"{self.name}: an Admin API GET is a read")
         if self.api == "tracker" and self.handler is None:
             raise ValueError(f"{self.name}: tracker-side operations need a handler")
         missing = [p for p in self.path_fields if p not in self.params.model_fields and p not in TRACKER_PLACEHOLDERS]
         if missing:
             raise ValueError(f"{self.name}: path placeholders {missing} are not fields of {self.params.__name__}")
+
+    @property
+    def read_only(self) -> bool:
+        """Changes nothing (the readOnlyHint)."""
+        return read_only_hint(self.effect)
+
+    @property
+    def destructive(self) -> bool:
+        """Not purely additive (the destructiveHint): it overwrites, removes, archives or changes a state."""
+        return destructive_hint(self.effect)
+
+    @property
+    def writes(self) -> bool:
+        """Changes the tracker: hidden in read-only mode, audited."""
+        return writes_tracker(self.effect)
+
+    @property
+    def confirmed(self) -> bool:
+        """Cannot be undone: a person confirms each call before it is sent."""
+        return needs_confirmation(self.effect)
 
     @cached_property
     def path_fields(self) -> tuple[str, ...]:
@@ -154,5 +181,6 @@ class Operation(Generic[P]):
 def select_operations(
     operations: Iterable[Operation[Any]], toolsets: frozenset[str], read_only: bool
 ) -> tuple[Operation[Any], ...]:
-    """The tools a server exposes: enabled toolsets only, and no writes in read-only mode (read-only wins)."""
-    return tuple(op for op in operations if op.toolset in toolsets and (op.read_only or not read_only))
+    """The tools a server exposes: enabled toolsets only, and nothing that writes to the tracker in read-only mode
+    (read-only wins)."""
+    return tuple(op for op in operations if op.toolset in toolsets and not (read_only and op.writes))

@@ -13,6 +13,7 @@ from typing import Any
 from mcp.shared.exceptions import MCPError
 from mcp.types import INVALID_PARAMS, Resource, TextResourceContents
 
+from keitaro_mcp.effects import access_label
 from keitaro_mcp.envelope import to_json
 from keitaro_mcp.registry import Operation
 from keitaro_mcp.report_catalog import (
@@ -66,7 +67,7 @@ def _content(uri: str, tools: Iterable[Operation[Any] | ToolCard]) -> Any:
     if uri == "keitaro://tools":
         by_set: dict[str, list[str]] = {}
         for op in tools:
-            access = "read" if op.read_only else "destructive" if op.destructive else "write"
+            access = access_label(op.effect)
             by_set.setdefault(op.toolset, []).append(f"{op.name} ({access})")
         return by_set
     raise MCPError(code=INVALID_PARAMS, message=f"Unknown resource: {uri}", data={"uri": uri})

@@ -98,7 +98,7 @@ def build_server(
             return given[card.name]
 
     every = {card.name: card for card in cards}
-    enabled = [c for c in cards if c.toolset in settings.toolsets and (c.read_only or not settings.read_only)]
+    enabled = [c for c in cards if c.toolset in settings.toolsets and not (settings.read_only and c.writes)]
     by_name = {card.name: card for card in enabled}
     tools = [views.link(card.tool) for card in enabled]
     resolved: dict[str, Operation[Any]] = {}
@@ -145,7 +145,7 @@ def build_server(
 
         if card is None:
             known = every.get(params.name)
-            if known is not None and settings.read_only and not known.read_only and known.toolset in settings.toolsets:
+            if known is not None and settings.read_only and known.writes and known.toolset in settings.toolsets:
                 message = f"{known.name} writes to the tracker and the server is read-only (KEITARO_READ_ONLY=true)"
                 info = not_sent(known)
                 return envelope_result(error_envelope(info, known.resource, known.operation, "read_only", message))

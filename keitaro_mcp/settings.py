@@ -33,7 +33,7 @@ ENV_VARS: dict[str, tuple[str, bool, bool]] = {
     ),
     "KEITARO_API_KEY": ("Keitaro Admin API key, sent as the Api-Key header.", True, True),
     "KEITARO_TIMEOUT": ("Seconds to wait for one Keitaro response (default 30).", False, False),
-    "KEITARO_READ_ONLY": ("true: hide and refuse every write tool.", False, False),
+    "KEITARO_READ_ONLY": ("true: hide and refuse every tool that writes to the tracker.", False, False),
     "KEITARO_TOOLSETS": ("Comma list of toolsets, or 'all' (default: the everyday set).", False, False),
     "KEITARO_POSTBACK_KEY": ("Tracker postback key, for test_postback and conversion tools.", False, True),
     "KEITARO_TIMEZONE": ("Tracker timezone (IANA) used to resolve report periods (default UTC).", False, False),

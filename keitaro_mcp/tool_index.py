@@ -16,6 +16,8 @@ from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from keitaro_mcp.effects import Effect, destructive_hint, needs_confirmation, read_only_hint, writes_tracker
+
 if TYPE_CHECKING:
     from mcp.types import Tool
 
@@ -33,8 +35,7 @@ class ToolCard:
     name: str
     module: str
     toolset: str
-    read_only: bool
-    destructive: bool
+    effect: Effect
     idempotent: bool
     method: str
     path: str
@@ -42,6 +43,22 @@ class ToolCard:
     resource: str
     operation: str
     definition: dict[str, Any] = field(compare=False, repr=False)
+
+    @property
+    def read_only(self) -> bool:
+        return read_only_hint(self.effect)
+
+    @property
+    def destructive(self) -> bool:
+        return destructive_hint(self.effect)
+
+    @property
+    def writes(self) -> bool:
+        return writes_tracker(self.effect)
+
+    @property
+    def confirmed(self) -> bool:
+        return needs_confirmation(self.effect)
 
     @cached_property
     def tool(self) -> Tool:
@@ -54,9 +71,9 @@ class ToolCard:
 def card_for(op: Operation[Any], module: str) -> ToolCard:
     """The card of one operation (its definition is what tools/list sends)."""
     return ToolCard(
-        name=op.name, module=module, toolset=op.toolset, read_only=op.read_only, destructive=op.destructive,
-        idempotent=op.idempotent, method=op.method, path=op.path, api=op.api, resource=op.resource,
-        operation=op.operation, definition=op.tool.model_dump(by_alias=True, exclude_none=True, mode="json"),
+        name=op.name, module=module, toolset=op.toolset, effect=op.effect, idempotent=op.idempotent, method=op.method,
+        path=op.path, api=op.api, resource=op.resource, operation=op.operation,
+        definition=op.tool.model_dump(by_alias=True, exclude_none=True, mode="json"),
     )  # fmt: skip
 
 

@@ -58,8 +58,9 @@ GET_CAMPAIGN = next(op for op in OPERATIONS if op.name == "get_campaign")
     [
         ({"name": "GetCampaign"}, "snake_case"),
         ({"toolset": "everything"}, "unknown toolset"),
-        ({"destructive": True}, "read-only tool is idempotent and not destructive"),
-        ({"idempotent": False}, "read-only tool is idempotent and not destructive"),
+        ({"effect": "update"}, "an Admin API GET is a read"),
+        ({"idempotent": False}, "a read is idempotent"),
+        ({"method": "DELETE", "effect": "update"}, "DELETE archives or deletes"),
         ({"api": "tracker", "handler": None}, "need a handler"),
         ({"path": "/campaigns/{campaign}"}, "not fields of"),
     ],
@@ -84,6 +85,30 @@ def test_input_schema_is_portable(op: Operation[Any]) -> None:
 
 KEITARO_READS = {("POST", "/report/build"), ("POST", "/clicks/log"), ("POST", "/conversions/log")}
 
+ADDITIVE_TOOLS = {
+    # Adds an entity or a copy of one.
+    "create_campaign", "clone_campaign", "create_flow", "create_offer", "clone_offer", "create_landing_page",
+    "clone_landing_page", "create_affiliate_network", "clone_affiliate_network", "create_traffic_source",
+    "clone_traffic_source", "create_domain", "create_group", "create_user", "create_facebook_integration",
+    # Adds a list entry, an association or an empty file.
+    "add_bot_list_ips", "assign_facebook_integration_campaign", "add_offer_file",
+    "add_landing_page_file",
+    # Asks for a DNS/SSL re-check: no configured value changes.
+    "check_domain",
+    # Read the tracker and write a new local file (never an existing one).
+    "export_report", "export_clicks",
+}  # fmt: skip
+"""The only writes with destructiveHint false: the MCP spec reads false as "only additive updates", and clients
+auto-approve such tools. Adding a name here is a decision: the tool must never overwrite, remove or change a state.
+create_conversion and test_postback are not here: without a tid a postback replaces the click's conversion; nor is
+create_campaign_postback: it writes the campaign's whole postbacks array back (a concurrent edit would be lost)."""
+CONFIRMED_TOOLS = {
+    "clean_stats", "clean_campaign_archive", "clean_log", "clear_bot_list", "replace_bot_list", "update_costs",
+    "update_campaign_costs", "delete_user", "delete_group", "delete_traffic_source", "delete_facebook_integration",
+    "remove_offer_file", "remove_landing_page_file",
+}  # fmt: skip
+"""What cannot be undone (effects replace, delete, wipe)."""
+
 
 @pytest.mark.anyio
 async def test_listed_annotations_are_explicit_and_follow_keitaro_semantics() -> None:
@@ -100,17 +125,27 @@ async def test_listed_annotations_are_explicit_and_follow_keitaro_semantics() ->
         hints = (ann.read_only_hint, ann.destructive_hint, ann.idempotent_hint)
         assert all(isinstance(h, bool) for h in hints), f"{name}: {hints}"
         if (op.method == "GET" and op.api == "admin") or (op.method, op.path) in KEITARO_READS:
-            assert ann.read_only_hint, f"{name}: {op.method} {op.path} is a read"
+            assert not op.writes, f"{name}: {op.method} {op.path} reads the tracker"
         if op.method == "DELETE":
             assert ann.destructive_hint, f"{name}: DELETE archives or deletes"
-        if op.path.endswith("/clicks/clean"):
-            assert ann.destructive_hint and "confirm" in op.params.model_fields
+        # The rule, over every tool: readOnly exactly for reads, destructive unless the tool is on the additive list.
+        assert ann.read_only_hint == (op.effect == "read"), name
+        assert ann.destructive_hint == (not ann.read_only_hint and name not in ADDITIVE_TOOLS), name
+        if op.method == "DELETE" or op.effect in ("update", "upsert", "archive", "remove"):
+            assert ann.destructive_hint, f"{name}: overwrites, removes, archives or changes a state"
+    assert {n for n, op in by_name.items() if not op.read_only and not op.destructive} == ADDITIVE_TOOLS
 
 
-def test_read_only_mode_keeps_only_reads() -> None:
+def test_what_cannot_be_undone_is_marked_for_a_persons_confirmation() -> None:
+    assert {op.name for op in OPERATIONS if op.confirmed} == CONFIRMED_TOOLS
+    assert all(op.destructive for op in OPERATIONS if op.confirmed)
+
+
+def test_read_only_mode_keeps_only_what_does_not_write_to_the_tracker() -> None:
     ops = select_operations(OPERATIONS, ALL_TOOLSETS, read_only=True)
-    assert ops and all(op.read_only for op in ops)
-    assert {op.name for op in ops} == {op.name for op in OPERATIONS if op.read_only}
+    assert ops and not any(op.writes for op in ops)
+    # Exports stay: they read the tracker and write a new local file.
+    assert {op.name for op in ops} == {op.name for op in OPERATIONS if op.read_only} | {"export_report", "export_clicks"}
 
 
 def test_default_toolsets_are_small() -> None:

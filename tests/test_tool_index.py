@@ -26,8 +26,9 @@ def test_cards_carry_the_registry_facts_and_the_wire_definition() -> None:
     assert list(cards) == [op.name for op in OPERATIONS]
     for op in OPERATIONS:
         card = cards[op.name]
-        assert (card.toolset, card.read_only, card.destructive, card.idempotent) == (
-            op.toolset, op.read_only, op.destructive, op.idempotent,
+        assert (card.toolset, card.effect, card.idempotent) == (op.toolset, op.effect, op.idempotent)
+        assert (card.read_only, card.destructive, card.writes, card.confirmed) == (
+            op.read_only, op.destructive, op.writes, op.confirmed,
         )  # fmt: skip
         assert (card.method, card.path, card.api, card.resource, card.operation) == (
             op.method, op.path, op.api, op.resource, op.operation,

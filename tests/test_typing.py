@@ -45,11 +45,11 @@ GOOD = (
     _campaign(name="get_a", operation="get", method="GET", path="/campaigns/{campaign_id}", params=GetCampaign,
               title="A", read_only=True, handler=get_handler),
     _campaign(name="update_a", operation="update", method="PUT", path="/campaigns/{campaign_id}",
-              params=UpdateCampaign, title="A", idempotent=True, build=_update_body),
+              params=UpdateCampaign, title="A", effect="update", idempotent=True, build=_update_body),
     report_op(name="report_a", resource="stats", operation="getAll", path="/report/build", params=BuildReport,
               title="A", handler=_build_report),
     Operation(name="clicks_a", resource="click", operation="getAll", method="POST", path="/clicks/log",
-              params=ListClicks, toolset="clicks", read_only=True, destructive=False, idempotent=True, title="A",
+              params=ListClicks, toolset="clicks", effect="read", idempotent=True, title="A",
               build=_list_clicks, shape=clicks_shape),
 )
 
@@ -61,15 +61,15 @@ BAD_BUILDER = _campaign(name="get_b", operation="get", method="GET", path="/camp
                         params=GetCampaign, title="B", read_only=True,
                         build=_update_body)  # E: Argument "build"
 BAD_FACTORY_HANDLER = _campaign(name="update_b", operation="update", method="PUT", path="/campaigns/{campaign_id}",
-                                params=UpdateCampaign, title="B",
+                                params=UpdateCampaign, title="B", effect="update",
                                 handler=get_handler)  # E: Argument "handler"
 BAD_SHAPER = Operation(name="conversions_b", resource="conversion", operation="getAll", method="POST",
-                       path="/conversions/log", params=ListConversions, toolset="conversions", read_only=True,
-                       destructive=False, idempotent=True, title="B", build=_list_clicks,  # E: Argument "build"
+                       path="/conversions/log", params=ListConversions, toolset="conversions", effect="read",
+                       idempotent=True, title="B", build=_list_clicks,  # E: Argument "build"
                        shape=clicks_shape)  # E: Argument "shape"
 FINE_SHAPER = Operation(name="conversions_c", resource="conversion", operation="getAll", method="POST",
-                        path="/conversions/log", params=ListConversions, toolset="conversions", read_only=True,
-                        destructive=False, idempotent=True, title="C", shape=log_rows)
+                        path="/conversions/log", params=ListConversions, toolset="conversions", effect="read",
+                        idempotent=True, title="C", shape=log_rows)
 
 
 async def run(executor: Executor, tracker: Tracker) -> None:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
 from pydantic import AfterValidator, Field, create_model
 
+from keitaro_mcp.effects import Effect
 from keitaro_mcp.operations._common import Params
 from keitaro_mcp.registry import Builder, Handler, HttpMethod, Operation, RequestParts, Shaped, Shaper
 
@@ -41,7 +42,8 @@ class OperationFactory:
     """Makes a module's `Operation`s with its n8n resource and toolset as defaults (both overridable per entry).
 
     Every argument is a keyword: an entry reads as what it declares, and the handler, builder and shaper are
-    checked against the params model (`Operation[M]`).
+    checked against the params model (`Operation[M]`). A read says `read_only=True`; a write names its `effect`
+    (keitaro_mcp.effects), from which its annotations follow.
     """
 
     def __init__(self, resource: str, toolset: str) -> None:
@@ -60,7 +62,7 @@ class OperationFactory:
         toolset: str | None = None,
         resource: str | None = None,
         read_only: bool = False,
-        destructive: bool = False,
+        effect: Effect | None = None,
         idempotent: bool = False,
         api: Literal["admin", "tracker"] = "admin",
         query: frozenset[str] = frozenset(),
@@ -69,11 +71,12 @@ class OperationFactory:
         shape: Shaper[M] | None = None,
         handler: Handler[M] | None = None,
     ) -> Operation[M]:
+        if read_only == (effect is not None):
+            raise ValueError(f"{name}: a read says read_only=True, a write names its effect")
         return Operation(
             name=name, resource=resource or self.resource, operation=operation, method=method, path=path,
-            params=params, toolset=toolset or self.toolset, read_only=read_only, destructive=destructive,
-            idempotent=idempotent or read_only, title=title, api=api, query=query, expect=expect, build=build,
-            shape=shape, handler=handler,
+            params=params, toolset=toolset or self.toolset, effect=effect or "read", idempotent=idempotent or read_only,
+            title=title, api=api, query=query, expect=expect, build=build, shape=shape, handler=handler,
         )  # fmt: skip
 
 
@@ -170,7 +173,7 @@ def editor_operations(
         doc: str,
         fields: dict[str, Any] | None = None,
         read_only: bool = False,
-        destructive: bool = False,
+        effect: Effect | None = None,
         idempotent: bool = False,
         query: frozenset[str] = frozenset(),
         expect: Literal["json", "bytes"] = "json",
@@ -187,8 +190,8 @@ def editor_operations(
         )
         return make(
             name=name, operation=operation, method=method, path=f"/{plural}/{{{id_field}}}/{action}", params=params,
-            title=title, read_only=read_only, destructive=destructive, idempotent=idempotent, query=query,
-            expect=expect, shape=shape,
+            title=title, read_only=read_only, effect=effect, idempotent=idempotent, query=query, expect=expect,
+            shape=shape,
         )  # fmt: skip
 
     return (
@@ -199,12 +202,13 @@ def editor_operations(
              fields={"path": FilePath}),
         tool(name=f"add_{noun}_file", operation="addFile", method="POST", action="add_file",
              title=f"Add {label} file", doc=f"Create an empty file in a local {label}.", fields={"path": FilePath},
-             query=frozenset({"path"})),
+             effect="create", query=frozenset({"path"})),
         tool(name=f"update_{noun}_file", operation="updateFile", method="PUT", action="update_file",
              title=f"Write {label} file", doc="The content goes in the URL: big files get HTTP 414.",
-             idempotent=True, fields={"path": FilePath, "data": FileData}, query=frozenset({"path", "data"})),
+             effect="update", idempotent=True, fields={"path": FilePath, "data": FileData}, query=frozenset({"path",
+             "data"})),
         tool(name=f"remove_{noun}_file", operation="removeFile", method="DELETE", action="remove_file",
-             title=f"Remove {label} file", doc=f"Delete a file of a local {label}.", destructive=True,
+             title=f"Remove {label} file", doc=f"Delete a file of a local {label}.", effect="delete",
              idempotent=True, fields={"path": FilePath}),
         tool(name=f"download_{noun}", operation="download", method="GET", action="download",
              title=f"Download {label}",

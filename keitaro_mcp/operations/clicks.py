@@ -350,13 +350,13 @@ OPERATIONS = (
     _click(name="list_clicks", operation="getAll", method="POST", path="/clicks/log", params=ListClicks,
            title="List clicks", read_only=True, build=_list_clicks, shape=log_rows),
     _click(name="update_click", operation="update", method="POST", path="/clicks/update_costs", params=UpdateClick,
-           title="Update click", destructive=True, idempotent=True, handler=_update_click),
+           title="Update click", effect="update", idempotent=True, handler=_update_click),
     # A bulk overwrite, not an everyday edit: beside update_campaign_costs in campaigns_admin (the default surface
     # keeps update_click for one click).
     _click(name="update_costs", operation="updateCosts", method="POST", path="/clicks/update_costs", params=UpdateCosts,
-           title="Update click costs", toolset="campaigns_admin", destructive=True, idempotent=True,
+           title="Update click costs", effect="replace", toolset="campaigns_admin", idempotent=True,
            build=_update_costs_body),
     # Wipes data: kept out of the default toolsets (clicks is one of them), beside the other admin wipes.
     _click(name="clean_stats", operation="clean", method="POST", path="/clicks/clean", params=CleanStats,
-           title="Clean stats", toolset="campaigns_admin", destructive=True, idempotent=True),
+           title="Clean stats", effect="wipe", toolset="campaigns_admin", idempotent=True),
 )  # fmt: skip

@@ -183,12 +183,12 @@ OPERATIONS = (
                 params=ListConversions, title="List conversions", read_only=True, build=_list_conversions,
                 shape=log_rows),
     # The writes go to the tracker's postback URL, outside the Admin API; the key comes from the settings. A
-    # conversion without tid replaces the click's existing one, so they are marked destructive.
+    # conversion without tid replaces the click's existing one: an upsert, not purely additive.
     _conversion(name="test_postback", operation="test", method="GET", path=_POSTBACK, params=TestPostback,
-                title="Test postback", resource="postback", api="tracker", destructive=True, handler=_test_postback),
+                title="Test postback", effect="upsert", resource="postback", api="tracker", handler=_test_postback),
     _conversion(name="create_conversion", operation="create", method="GET", path=_POSTBACK, params=CreateConversion,
-                title="Create conversion", api="tracker", destructive=True, handler=_create_conversion),
+                title="Create conversion", effect="upsert", api="tracker", handler=_create_conversion),
     _conversion(name="update_conversion", operation="update", method="GET", path=_POSTBACK, params=UpdateConversion,
-                title="Update conversion", api="tracker", destructive=True, idempotent=True,
+                title="Update conversion", effect="update", api="tracker", idempotent=True,
                 handler=_update_conversion),
 )  # fmt: skip

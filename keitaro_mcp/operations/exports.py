@@ -250,7 +250,7 @@ async def _export_clicks(ctx: CallContext, args: ExportClicks) -> Envelope:
 
 OPERATIONS = (
     report_op(name="export_report", resource="stats", operation="export", path="/report/build", params=ExportReport,
-              title="Export report to file", handler=_export_report),
+              title="Export report to file", handler=_export_report, effect="export"),
     report_op(name="export_clicks", resource="click", operation="export", path="/clicks/log", params=ExportClicks,
-              title="Export clicks to file", handler=_export_clicks),
+              title="Export clicks to file", handler=_export_clicks, effect="export"),
 )  # fmt: skip

@@ -51,10 +51,10 @@ OPERATIONS = (
     _group(name="list_groups", operation="getAll", method="GET", path="/groups", params=ListGroups, title="List groups",
            read_only=True),
     _group(name="create_group", operation="create", method="POST", path="/groups", params=CreateGroup,
-           title="Create group"),
+           title="Create group", effect="create"),
     _group(name="update_group", operation="update", method="PUT", path="/groups/{group_id}", params=UpdateGroup,
-           title="Update group", idempotent=True),
+           title="Update group", effect="update", idempotent=True),
     # The real path is /groups/{id}/delete, and it deletes (no archive for groups).
     _group(name="delete_group", operation="delete", method="DELETE", path="/groups/{group_id}/delete",
-           params=DeleteGroup, title="Delete group", destructive=True, idempotent=True),
+           params=DeleteGroup, title="Delete group", effect="delete", idempotent=True),
 )  # fmt: skip

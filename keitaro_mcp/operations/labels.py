@@ -56,5 +56,5 @@ OPERATIONS = (
     _labels(name="get_labels", operation="get", method="GET", path="/report/labels", params=GetLabels,
             title="Get report labels", read_only=True),
     _labels(name="update_labels", operation="update", method="POST", path="/report/labels", params=UpdateLabels,
-            title="Update report labels", idempotent=True),
+            title="Update report labels", effect="update", idempotent=True),
 )  # fmt: skip

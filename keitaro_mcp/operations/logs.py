@@ -42,7 +42,7 @@ OPERATIONS = (
     _log(name="get_log", operation="get", method="GET", path="/logs/{log_type}", params=GetLog, title="Get log",
          read_only=True),
     _log(name="clean_log", operation="clean", method="DELETE", path="/logs/{log_type}", params=CleanLog,
-         title="Clean log", destructive=True, idempotent=True),
+         title="Clean log", effect="wipe", idempotent=True),
     # POST, but a read.
     _log(name="list_log_types", operation="getTypes", method="POST", path="/logs/types", params=ListLogTypes,
          title="List log types", read_only=True),

@@ -168,12 +168,14 @@ OPERATIONS = (
               params=ListCampaignPostbacks, title="List campaign postbacks", read_only=True, shape=_shape_list),
     _postback(name="get_campaign_postback", operation="get", method="GET", path=_CAMPAIGN, params=GetCampaignPostback,
               title="Get campaign postback", read_only=True, handler=_get),
-    # Read-modify-write: not retried blindly, except where repeating gives the same result (update, delete).
+    # Read-modify-write: not retried blindly, except where repeating gives the same result (update, delete). Each
+    # one sends the whole postbacks array back, so even the create overwrites (an edit made meanwhile is lost).
     _postback(name="create_campaign_postback", operation="create", method="PUT", path=_CAMPAIGN,
-              params=CreateCampaignPostback, title="Create campaign postback", handler=_create),
+              params=CreateCampaignPostback, title="Create campaign postback", effect="update", handler=_create),
     _postback(name="update_campaign_postback", operation="update", method="PUT", path=_CAMPAIGN,
-              params=UpdateCampaignPostback, title="Update campaign postback", idempotent=True, handler=_update),
+              params=UpdateCampaignPostback, title="Update campaign postback", effect="update", idempotent=True,
+              handler=_update),
     _postback(name="delete_campaign_postback", operation="delete", method="PUT", path=_CAMPAIGN,
-              params=DeleteCampaignPostback, title="Delete campaign postback", destructive=True, idempotent=True,
+              params=DeleteCampaignPostback, title="Delete campaign postback", effect="remove", idempotent=True,
               handler=_delete),
 )  # fmt: skip

@@ -8,7 +8,7 @@ conversion debugging and exports build on these pieces in their own modules.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -347,12 +347,21 @@ async def _build_raw(ctx: CallContext, args: BuildReport) -> Envelope:
 
 
 def report_op(
-    *, name: str, resource: str, operation: str, path: str, params: type[M], title: str, handler: Handler[M]
+    *,
+    name: str,
+    resource: str,
+    operation: str,
+    path: str,
+    params: type[M],
+    title: str,
+    handler: Handler[M],
+    effect: Literal["read", "export"] = "read",
 ) -> Operation[M]:
-    """A report tool: a POST read (reports and logs are reads), in the reports toolset."""
+    """A report tool: a POST read (reports and logs are reads), in the reports toolset; an export also writes a new
+    local file."""
     return Operation(
         name=name, resource=resource, operation=operation, method="POST", path=path, params=params,
-        toolset="reports", read_only=True, destructive=False, idempotent=True, title=title, handler=handler,
+        toolset="reports", effect=effect, idempotent=effect == "read", title=title, handler=handler,
     )  # fmt: skip
 
 

@@ -66,12 +66,12 @@ OPERATIONS = (
     _source(name="get_traffic_source", operation="get", method="GET", path=_ONE, params=GetTrafficSource,
             title="Get traffic source", read_only=True),
     _source(name="create_traffic_source", operation="create", method="POST", path="/traffic_sources",
-            params=CreateTrafficSource, title="Create traffic source"),
+            params=CreateTrafficSource, title="Create traffic source", effect="create"),
     _source(name="update_traffic_source", operation="update", method="PUT", path=_ONE, params=UpdateTrafficSource,
-            title="Update traffic source", idempotent=True),
+            title="Update traffic source", effect="update", idempotent=True),
     _source(name="clone_traffic_source", operation="clone", method="POST", path=f"{_ONE}/clone",
-            params=CloneTrafficSource, title="Clone traffic source"),
+            params=CloneTrafficSource, title="Clone traffic source", effect="create"),
     # Answers 200 with no body: the envelope's data is null on success.
     _source(name="delete_traffic_source", operation="delete", method="DELETE", path=_ONE, params=DeleteTrafficSource,
-            title="Delete traffic source", destructive=True, idempotent=True),
+            title="Delete traffic source", effect="delete", idempotent=True),
 )  # fmt: skip

@@ -37,7 +37,8 @@ async def test_resources_list_and_read() -> None:
         assert isinstance(periods, dict) and "last_week" in periods and "7_days_ago" in periods
         tools = await read("keitaro://tools")
         assert tools == {"reports": ["build_report (read)", "compare_periods (read)", "debug_conversions (read)",
-                                     "export_report (read)", "export_clicks (read)"]}  # fmt: skip
+                                     "export_report (read, new local file)",
+                                     "export_clicks (read, new local file)"]}  # fmt: skip
         with pytest.raises(MCPError) as caught:
             await client.read_resource("keitaro://catalog/metrics")
         assert caught.value.error.code == -32602
