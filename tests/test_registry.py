@@ -145,7 +145,8 @@ def test_read_only_mode_keeps_only_what_does_not_write_to_the_tracker() -> None:
     ops = select_operations(OPERATIONS, ALL_TOOLSETS, read_only=True)
     assert ops and not any(op.writes for op in ops)
     # Exports stay: they read the tracker and write a new local file.
-    assert {op.name for op in ops} == {op.name for op in OPERATIONS if op.read_only} | {"export_report", "export_clicks"}
+    exports = {"export_report", "export_clicks"}
+    assert {op.name for op in ops} == {op.name for op in OPERATIONS if op.read_only} | exports
 
 
 def test_default_toolsets_are_small() -> None:
