@@ -27,12 +27,13 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal, Protocol, get_args
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from keitaro_mcp.attribute_docs import apply_attribute_docstrings
+from keitaro_mcp.zones import is_zone
 
 __all__ = [
     "KEITARO_INTERVALS",
@@ -74,8 +75,11 @@ PERIOD_HELP = (
     "YYYY-MM-DD or FROM..TO"
 )
 
-_DATETIME = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?$")
-_LAST_DAYS = re.compile(r"^last_(\d{1,4})_days?$")
+# ASCII digits only: `\d` would take Arabic-Indic or full-width digits, which int() reads and Keitaro does not.
+_DATETIME = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?", re.ASCII)
+_LAST_DAYS = re.compile(r"last_(\d{1,4})_days?", re.ASCII)
+FIRST_YEAR, LAST_YEAR = 1970, 2100
+"""Dates Keitaro can hold (its click times are Unix-epoch based); year 0 or 9999 can only be a mistake."""
 DATE_FORMATS = "YYYY-MM-DD or YYYY-MM-DD HH:MM[:SS]"
 MAX_DAYS = 3660
 
@@ -88,24 +92,30 @@ def field_error(field: str, kind: str, message: str, given: Any = None) -> Valid
 
 def check_timezone(value: str) -> str:
     """The IANA name, stripped; ValueError naming what is allowed when the zone is unknown."""
-    try:
-        ZoneInfo(value.strip())
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown timezone {value!r}; use an IANA name such as UTC, Europe/Berlin") from None
+    if not is_zone(value.strip()):
+        shown = value if len(value) <= 40 else value[:40] + "..."
+        raise ValueError(f"unknown timezone {shown!r}; use an IANA name such as UTC, Europe/Berlin")
     return value.strip()
 
 
 def _parse_datetime(value: str) -> datetime:
     """Naive local datetime of `YYYY-MM-DD[ HH:MM[:SS]]`; ValueError when malformed."""
-    m = _DATETIME.match(value.strip())
+    m = _DATETIME.fullmatch(value.strip())
     if not m:
-        raise ValueError(f"{value!r} is not {DATE_FORMATS}")
+        raise ValueError(f"{_shown(value)} is not {DATE_FORMATS}")
     try:
         day = date.fromisoformat(m.group(1))
         hh, mm, ss = (int(g) if g else 0 for g in m.group(2, 3, 4))
-        return datetime(day.year, day.month, day.day, hh, mm, ss)
+        parsed = datetime(day.year, day.month, day.day, hh, mm, ss)
     except ValueError:
-        raise ValueError(f"{value!r} is not a calendar date/time") from None
+        raise ValueError(f"{_shown(value)} is not a calendar date/time") from None
+    if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+        raise ValueError(f"{_shown(value)}: the year must be from {FIRST_YEAR} to {LAST_YEAR}")
+    return parsed
+
+
+def _shown(value: str) -> str:
+    return repr(value if len(value) <= 40 else value[:40] + "...")
 
 
 def normalize_datetime(value: str) -> str:
@@ -133,7 +143,7 @@ def parse_period(text: str) -> ParsedPeriod:
     lowered = value.lower()
     if lowered in KEITARO_INTERVALS or lowered in OUR_PERIODS:
         return ParsedPeriod(name=lowered)
-    m = _LAST_DAYS.match(lowered)
+    m = _LAST_DAYS.fullmatch(lowered)
     if m:
         days = int(m.group(1))
         if not 1 <= days <= MAX_DAYS:
@@ -145,7 +155,7 @@ def parse_period(text: str) -> ParsedPeriod:
         if _parse_datetime(start) > _parse_datetime(end):
             raise ValueError(f"from {start} is after to {end}")
         return ParsedPeriod(start=start, end=end)
-    if _DATETIME.match(value):
+    if _DATETIME.fullmatch(value):
         day = normalize_datetime(value)
         if len(day) != 10:
             raise ValueError("a single day is YYYY-MM-DD; for hours use FROM..TO")

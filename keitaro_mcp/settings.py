@@ -198,12 +198,10 @@ def export_root(configured: str | None) -> str:
 def _timezone(raw: str | None) -> str | None:
     if raw is None or not raw.strip():
         return None
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+    from keitaro_mcp.zones import is_zone
 
-    try:
-        ZoneInfo(raw.strip())
-    except (ZoneInfoNotFoundError, ValueError):
-        raise SettingsError(f"KEITARO_TIMEZONE={raw!r} is not an IANA timezone such as Europe/Berlin") from None
+    if not is_zone(raw.strip()):
+        raise SettingsError(f"KEITARO_TIMEZONE={raw!r} is not an IANA timezone such as Europe/Berlin")
     return raw.strip()
 
 

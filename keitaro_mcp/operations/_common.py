@@ -40,6 +40,7 @@ __all__ = [
     "Timezone",
     "TrafficSourceId",
     "UserId",
+    "check_date_order",
     "format_check",
     "id_field",
     "sort_body",
@@ -127,6 +128,14 @@ Currency = Annotated[
 CountryCode = Annotated[str, format_check(r"^[A-Za-z]{2}$", "a 2-letter country code"), AfterValidator(str.upper)]
 DateTimeMinute = Annotated[str, AfterValidator(normalize_datetime)]
 """`YYYY-MM-DD[ HH:MM[:SS]]` (a `T` separator is accepted), a real calendar date: Keitaro's cost and clean dates."""
+
+
+def check_date_order(start: str, end: str) -> None:
+    """ValueError when the end date (of two DateTimeMinute values) is before the start date: a swapped range."""
+    if start[:10] > end[:10]:
+        raise ValueError(f"end_date: {end} is before start_date {start}")
+
+
 Timezone = Annotated[str, AfterValidator(check_timezone)]
 """An IANA name (Europe/Berlin); checked here so a typo never reaches the tracker."""
 Sort = Annotated[str, format_check(r"^-?[a-z][a-z0-9_]*$", "a column name, or -name for descending")]

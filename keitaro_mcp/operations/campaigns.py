@@ -6,7 +6,7 @@ import secrets
 import string
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from keitaro_mcp.operations._common import (
     CampaignId,
@@ -21,6 +21,7 @@ from keitaro_mcp.operations._common import (
     PositiveId,
     Timezone,
     TrafficSourceId,
+    check_date_order,
 )
 from keitaro_mcp.operations._entity import operation_factory
 from keitaro_mcp.registry import RequestParts, Shaped
@@ -207,6 +208,11 @@ class UpdateCampaignCosts(Params):
     """IANA, of the dates."""
     only_campaign_uniques: bool | None = None
     filters: CostFilters | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> UpdateCampaignCosts:
+        check_date_order(self.start_date, self.end_date)
+        return self
 
 
 class CleanCampaignArchive(Params):

@@ -28,6 +28,7 @@ from keitaro_mcp.operations._common import (
     Sort,
     Text,
     Timezone,
+    check_date_order,
     sort_body,
 )
 from keitaro_mcp.operations._entity import operation_factory
@@ -306,6 +307,11 @@ class CostEntry(Params):
     filters: dict[str, str] | None = None
     """e.g. {"sub_id_1": "a,b", "source": "x"}."""
 
+    @model_validator(mode="after")
+    def _ordered(self) -> CostEntry:
+        check_date_order(self.start_date, self.end_date)
+        return self
+
 
 class UpdateCosts(Params):
     """Bulk-set click costs; overwrites earlier costs, applied asynchronously."""
@@ -342,6 +348,11 @@ class CleanStats(Params):
     campaign_id: CampaignId | None = None
     timezone: Timezone | None = None
     confirm: Literal[True] = Field(exclude=True)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> CleanStats:
+        check_date_order(self.start_date, self.end_date)
+        return self
 
 
 _click = operation_factory("click", "clicks")

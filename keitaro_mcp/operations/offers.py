@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from keitaro_mcp.operations._common import AffiliateNetworkId, Currency, GroupId, OfferId, Params
+from keitaro_mcp.operations._common import AffiliateNetworkId, Currency, GroupId, OfferId, Params, Timezone
 from keitaro_mcp.operations._entity import ZipBase64, editor_operations, operation_factory, write_body
 
 __all__ = ["OPERATIONS"]
@@ -49,7 +49,7 @@ class _OfferSettings(Params):
     daily_cap: int | None = Field(default=None, ge=0)
     """Conversions a day, then alternative_offer_id."""
     alternative_offer_id: OfferId | None = None
-    conversion_timezone: str | None = None
+    conversion_timezone: Timezone | None = None
     """For the cap's day."""
     notes: str | None = None
 

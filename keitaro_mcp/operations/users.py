@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, model_validator
 
-from keitaro_mcp.operations._common import Params, UserId
+from keitaro_mcp.operations._common import Params, Timezone, UserId
 from keitaro_mcp.operations._entity import operation_factory
 from keitaro_mcp.registry import RequestParts
 
@@ -24,7 +24,7 @@ AccessType = Literal["full_access", "read_only", "to_groups_and_selected", "crea
 
 class _Preferences(Params):
     language: Literal["ru", "en"] | None = None
-    timezone: str | None = None
+    timezone: Timezone | None = None
     """e.g. Europe/Berlin."""
 
 
