@@ -3,12 +3,16 @@
 A `CallContext` carries the operation being run, the `Tracker` the call goes to (base URL, keys, timezone), the
 settings, a progress reporter, and the redactor that knows every configured secret. Composed tools read and write
 through it (`read`, `post`, `rows`, `send`) and build their error envelopes with `fail`/`invalid`, which name the
-operation's resource and operation themselves. `exchange` is the one request path every envelope comes from.
+operation's resource and operation themselves. `exchange` is the one request path every envelope comes from; while
+a `CallRecord` is open (`recording()`), it notes there each request's method, path and status (for the audit log).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 import httpx
@@ -23,10 +27,13 @@ from keitaro_mcp.transport import Failure, Transport, flat_query
 
 __all__ = [
     "CallContext",
+    "CallRecord",
     "OperationFacts",
     "ProgressFn",
     "exchange",
     "no_progress",
+    "note_tracker",
+    "recording",
     "request_info",
     "rows_of",
     "template_url",
@@ -39,6 +46,36 @@ Expect = Literal["json", "bytes"]
 
 async def no_progress(progress: float, total: float | None, message: str | None) -> None:
     return None
+
+
+@dataclass
+class CallRecord:
+    """What one tool call did on the wire: the tracker it went to and each request sent (method, path with secrets
+    masked, HTTP status or None without an answer)."""
+
+    tracker: Tracker | None = None
+    requests: list[dict[str, Any]] = field(default_factory=list)
+
+
+_RECORD: ContextVar[CallRecord | None] = ContextVar("keitaro_mcp_call_record", default=None)
+
+
+@contextmanager
+def recording() -> Iterator[CallRecord]:
+    """Open a record for the call running in this context (tasks it starts share it)."""
+    record = CallRecord()
+    token = _RECORD.set(record)
+    try:
+        yield record
+    finally:
+        _RECORD.reset(token)
+
+
+def note_tracker(tracker: Tracker) -> None:
+    """Say which tracker the current call goes to (before anything is sent, so refusals name it too)."""
+    record = _RECORD.get()
+    if record is not None:
+        record.tracker = tracker
 
 
 class OperationFacts(Protocol):
@@ -114,6 +151,11 @@ async def exchange(
     if tracker.problem:
         return error_envelope(info, resource, operation, "config", tracker.problem)
     answer = await transport.send(tracker, method, path, query=query, body=body, retry=retry, absolute_url=absolute_url)
+    record = _RECORD.get()
+    if record is not None:
+        status = None if isinstance(answer, Failure) else answer.status_code
+        sent_path = httpx.URL(absolute_url).path if absolute_url else path
+        record.requests.append({"method": method, "path": redact.text(sent_path), "status": status})
     if isinstance(answer, Failure):
         outcome: Ok | Problem = explain(classify_failure(answer, transport.timeout, debug=debug), tracker, answer)
     else:

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, NotRequired, TypedDict
 
 from keitaro_mcp.errors import HINTS, ErrorKind
@@ -21,12 +22,17 @@ __all__ = [
     "Redactor",
     "RequestInfo",
     "error_envelope",
+    "mask_secret_fields",
     "read_failed",
     "read_problem",
     "to_json",
 ]
 
 MASK = "***"
+SECRET_FIELD = re.compile(r"password|token|secret|(?:^|_)key$", re.IGNORECASE)
+"""Field names whose values are credentials wherever they appear: a user's password, the campaign's Click API
+token, a Facebook access token, the AVScan key, the postback key. Their values are never shown in receipts or the
+audit log, whether or not the server knows them."""
 
 
 class RequestInfo(TypedDict):
@@ -142,6 +148,18 @@ class Redactor:
         if isinstance(value, list | tuple):
             return [self._walk(v) for v in value]
         return value
+
+
+def mask_secret_fields(value: Any) -> Any:
+    """`value` with the value of every credential-named field (SECRET_FIELD) replaced by *** (empty ones kept)."""
+    if isinstance(value, dict):
+        return {
+            k: MASK if isinstance(k, str) and SECRET_FIELD.search(k) and v not in (None, "") else mask_secret_fields(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [mask_secret_fields(v) for v in value]
+    return value
 
 
 def to_json(value: Any) -> str:

@@ -5,6 +5,8 @@ Every failed call becomes an envelope whose `error.kind` is one of `ErrorKind`:
     config        the server is not configured (KEITARO_URL / KEITARO_API_KEY)      no request sent
     invalid_arguments  the arguments do not fit the tool's schema                    no request sent
     read_only     a write tool called in read-only mode                              no request sent
+    needs_confirmation  cannot be undone, and the client cannot ask the person       no request sent
+    declined      the person declined or cancelled the confirmation                  no request sent
     auth          401: the key is wrong or revoked
     forbidden     402 (edition without Admin API) or 403 (the key's user lacks rights)
     cloudflare    a Cloudflare challenge or block page in front of the tracker
@@ -31,6 +33,8 @@ ErrorKind = Literal[
     "config",
     "invalid_arguments",
     "read_only",
+    "needs_confirmation",
+    "declined",
     "auth",
     "forbidden",
     "cloudflare",
@@ -49,6 +53,12 @@ HINTS: dict[str, str] = {
     "config": "Set the named environment variable in the MCP client's config and restart the server.",
     "invalid_arguments": "Fix the named arguments and call again; nothing was sent to the tracker.",
     "read_only": "The server runs with KEITARO_READ_ONLY=true; writes are disabled.",
+    "needs_confirmation": (
+        "Nothing was sent. This cannot be undone, so a person confirms it in the client, and this client cannot ask "
+        "(MCP elicitation). Tell the user: do it in a client that asks, or in the Keitaro panel; or the operator "
+        "restarts the server with KEITARO_CONFIRM=off, taking the risk."
+    ),
+    "declined": "Nothing was sent: the person said no. Do not call again unless they ask for it.",
     "auth": "Keitaro rejected the API key: check KEITARO_API_KEY (keys cannot be edited, only recreated).",
     "forbidden": "The key's user lacks this permission, or the edition has no Admin API (402).",
     "cloudflare": "Cloudflare blocked the request: allow the server's IP or use the panel's direct domain.",

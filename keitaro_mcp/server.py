@@ -36,7 +36,8 @@ from mcp.types import (
 from pydantic import ValidationError
 
 from keitaro_mcp import __version__, prompts, resources, views
-from keitaro_mcp.context import OperationFacts, request_info, template_url
+from keitaro_mcp.audit import AuditLog, CallTool, audited
+from keitaro_mcp.context import OperationFacts, note_tracker, request_info, template_url
 from keitaro_mcp.envelope import Envelope, RequestInfo, error_envelope, to_json
 from keitaro_mcp.executor import Executor
 from keitaro_mcp.limits import oversized
@@ -112,6 +113,8 @@ def build_server(
     # The one tracker the environment configures; every call names the tracker it goes to.
     tracker = Tracker.from_settings(settings)
 
+    audit = AuditLog(settings.audit_log, reads=settings.audit_reads) if settings.audit_log else None
+
     @asynccontextmanager
     async def lifespan(_: Server[AppState]) -> AsyncIterator[AppState]:
         executor = Executor(settings, Transport.from_settings(settings, transport))
@@ -119,6 +122,8 @@ def build_server(
             yield AppState(executor=executor)
         finally:
             await executor.aclose()
+            if audit is not None:
+                audit.close()
 
     async def list_tools(ctx: ServerRequestContext[AppState], params: PaginatedRequestParams | None) -> ListToolsResult:
         return ListToolsResult(tools=tools)
@@ -136,6 +141,7 @@ def build_server(
 
     async def call_tool(ctx: ServerRequestContext[AppState], params: CallToolRequestParams) -> CallToolResult:
         executor = ctx.lifespan_context.executor
+        note_tracker(tracker)
         redact = executor.redactor_for(tracker)
         card = by_name.get(params.name)
 
@@ -205,6 +211,14 @@ def build_server(
     async def get_prompt(ctx: ServerRequestContext[AppState], params: GetPromptRequestParams) -> GetPromptResult:
         return prompts.get_prompt(params.name, params.arguments)
 
+    # Writes (and, if asked, reads) leave one audit line each; the executor knows the secrets to mask in them.
+    handle_call: CallTool = call_tool
+    if audit is not None:
+        writes = {card.name: card.writes for card in cards}
+        handle_call = audited(
+            call_tool, audit, writes, tracker, lambda c, t: c.lifespan_context.executor.redactor_for(t)
+        )
+
     server = Server(
         "keitaro-mcp",
         version=__version__,
@@ -212,7 +226,7 @@ def build_server(
         instructions=INSTRUCTIONS,
         lifespan=lifespan,
         on_list_tools=list_tools,
-        on_call_tool=call_tool,
+        on_call_tool=handle_call,
         on_list_resources=list_resources,
         on_list_resource_templates=list_resource_templates,
         on_read_resource=read_resource,

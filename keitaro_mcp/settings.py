@@ -47,6 +47,8 @@ ENV_VARS: dict[str, tuple[str, bool, bool]] = {
     "KEITARO_EXPORT_DIR": ("Folder for export_report/export_clicks files (default ./keitaro-exports).", False, False),
     "KEITARO_EXPORT_MAX_ROWS": ("Rows one export writes at most (default 5000000).", False, False),
     "KEITARO_EXPORT_MAX_MB": ("Megabytes one export file holds at most (default 1024).", False, False),
+    "KEITARO_AUDIT_LOG": ("File path or 'stderr': one JSON line per write attempt (rotated at 10 MB).", False, False),
+    "KEITARO_AUDIT_READS": ("true: the audit log records reads too.", False, False),
 }
 
 DEFAULT_EXPORT_MAX_ROWS = 5_000_000
@@ -80,6 +82,9 @@ class Settings:
     """Where export tools write files, resolved at start; None: `keitaro-exports` in the current directory."""
     export_max_rows: int = DEFAULT_EXPORT_MAX_ROWS
     export_max_bytes: int = DEFAULT_EXPORT_MAX_MB * 1024 * 1024
+    audit_log: str | None = None
+    """`stderr`, an absolute file path, or None: no audit log."""
+    audit_reads: bool = False
     max_retries: int = 2
     config_problem: str | None = None
     """Why tool calls cannot reach a tracker (names the variable and what is expected), or None."""
@@ -195,6 +200,20 @@ def export_root(configured: str | None) -> str:
     return os.path.realpath(os.path.expanduser(configured or "keitaro-exports"))
 
 
+def _audit_log(raw: str | None) -> str | None:
+    """`stderr`, or the log file's absolute path in an existing writable folder (refused at start otherwise)."""
+    value = (raw or "").strip()
+    if not value or value.lower() == "stderr":
+        return value.lower() or None
+    path = os.path.abspath(os.path.expanduser(value))
+    folder = os.path.dirname(path)
+    if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
+        raise SettingsError(f"KEITARO_AUDIT_LOG={raw!r}: the folder {folder} does not exist or is not writable")
+    if os.path.isdir(path):
+        raise SettingsError(f"KEITARO_AUDIT_LOG={raw!r} is a folder; name the log file, e.g. {path}/audit.jsonl")
+    return path
+
+
 def _timezone(raw: str | None) -> str | None:
     if raw is None or not raw.strip():
         return None
@@ -250,5 +269,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         export_dir=_export_dir(env.get("KEITARO_EXPORT_DIR")),
         export_max_rows=_whole(env, "KEITARO_EXPORT_MAX_ROWS", DEFAULT_EXPORT_MAX_ROWS),
         export_max_bytes=_whole(env, "KEITARO_EXPORT_MAX_MB", DEFAULT_EXPORT_MAX_MB) * 1024 * 1024,
+        audit_log=_audit_log(env.get("KEITARO_AUDIT_LOG")),
+        audit_reads=_flag(env, "KEITARO_AUDIT_READS"),
         config_problem="; ".join(problems) or None,
     )

@@ -8,6 +8,7 @@ the suite runs, the plugin looks at:
   stdio, HTTP);
 * every envelope `Executor.call` returns (a composed tool's intermediate envelopes are not: `call` redacts them);
 * every log record (formatted, with its traceback) that reaches the root logger; `keitaro_mcp` logs at DEBUG;
+* every audit line (`AuditLog.write`, whatever its target), and the audit files tests read back (`check`);
 * captured stdout/stderr/log sections of every test report, the failure text of failing tests, what a test reads
   with `capsys`/`capfd`, and the text of every exception `pytest.raises` catches;
 * the arguments of every process spawned (`subprocess.Popen`, which asyncio and anyio use too);
@@ -154,6 +155,15 @@ def _wrap_envelope(label: str) -> Any:
     return make
 
 
+def _wrap_audit_write(original: Any) -> Any:
+    @functools.wraps(original)
+    def write(self: Any, line: str) -> None:
+        check(line, "audit log line")
+        original(self, line)
+
+    return write
+
+
 def _wrap_popen(original: Any) -> Any:
     @functools.wraps(original)
     def __init__(self: Any, args: Any, *rest: Any, **kwargs: Any) -> None:
@@ -200,10 +210,12 @@ def pytest_configure(config: pytest.Config) -> None:
     from _pytest.capture import CaptureFixture
     from mcp.client.client import Client
 
+    from keitaro_mcp.audit import AuditLog
     from keitaro_mcp.executor import Executor
 
     _patch(Client, "call_tool", _wrap_call_tool)
     _patch(Executor, "call", _wrap_envelope("call"))
+    _patch(AuditLog, "write", _wrap_audit_write)
     _patch(subprocess.Popen, "__init__", _wrap_popen)
     _patch(CaptureFixture, "readouterr", _wrap_readouterr)
     if hasattr(ExceptionInfo, "fill_unfilled"):
