@@ -117,7 +117,7 @@ async def test_listed_annotations_are_explicit_and_follow_keitaro_semantics() ->
     async with Client(build_server(make_settings())) as client:
         listed = {tool.name: tool.annotations for tool in (await client.list_tools()).tools}
     by_name = {op.name: op for op in OPERATIONS}
-    assert set(listed) == set(by_name)
+    assert set(listed) == set(by_name), f"tools/list differs from the registry: run {REGENERATE}"
     assert {(op.method, op.path) for op in OPERATIONS} >= KEITARO_READS
     for name, ann in listed.items():
         op = by_name[name]

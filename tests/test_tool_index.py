@@ -23,7 +23,7 @@ def test_index_is_current() -> None:
 
 def test_cards_carry_the_registry_facts_and_the_wire_definition() -> None:
     cards = {card.name: card for card in load_cards()}
-    assert list(cards) == [op.name for op in OPERATIONS]
+    assert list(cards) == [op.name for op in OPERATIONS], f"stale tool index: run {REGENERATE}"
     for op in OPERATIONS:
         card = cards[op.name]
         assert (card.toolset, card.effect, card.idempotent) == (op.toolset, op.effect, op.idempotent)
