@@ -58,7 +58,8 @@ def stock_pydantic(result: ListToolsResult) -> str:
     return ListToolsResult(tools=tools).model_dump_json(by_alias=True, exclude_none=True, include={"tools"})
 
 
-async def main() -> int:
+async def measure() -> tuple[dict[str, float], list[tuple[str, str]]]:
+    """The figures to record (deterministic: `python -m keitaro_mcp.docs` re-records them) and the rows to print."""
     rows: list[tuple[str, str]] = []
     measured: dict[str, tuple[int, int]] = {}
     recorded: dict[str, float] = {}
@@ -81,6 +82,11 @@ async def main() -> int:
             (f"{toolsets}: stock pydantic schemas", f"{stock:,} tokens; ours / stock = {ours / stock:.2f}"),
         ]
     rows.append(("ratio default / all", f"{measured['default'][0] / measured['all'][0]:.2f}"))
+    return recorded, rows
+
+
+async def main() -> int:
+    recorded, rows = await measure()
     print_figures("tools/list size in cl100k tokens (bpe-openai)", rows)
     record("tokens", recorded, enabled="--record" in sys.argv)
     return 0

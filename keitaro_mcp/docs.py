@@ -2,17 +2,23 @@
 
 python -m keitaro_mcp.docs [ROOT]   rewrite them all, in the checkout at ROOT (default: the current folder):
     README.md's generated tables, server.json's version and variables, keitaro_mcp/tool_index.json (what
-    tools/list serves) and tests/snapshots/tools/<tool>.json (each tool's schema, reviewed in diffs);
-    prints the files it changed.
+    tools/list serves), tests/snapshots/tools/<tool>.json (each tool's schema, reviewed in diffs), and the
+    benchmark figures that follow from the code alone (tools/list tokens, re-measured) with the figure tables of
+    README.md and benchmarks/README.md; prints the files it changed.
 """
 
 from __future__ import annotations
 
+import contextlib
+import importlib.util
+import io
 import json
 import re
 import sys
 from pathlib import Path
 from typing import Any
+
+import anyio
 
 from keitaro_mcp import __version__
 from keitaro_mcp.effects import access_label
@@ -26,6 +32,7 @@ __all__ = [
     "N8N_RESOURCES",
     "N8N_UNSUPPORTED",
     "SNAPSHOTS",
+    "refresh_figures",
     "regenerate",
     "render_blocks",
     "render_snapshot",
@@ -204,6 +211,32 @@ def regenerate(root: Path, index: Path = INDEX_PATH) -> list[Path]:
         for stale in sorted(p for p in folder.glob("*.json") if p.name not in names):
             stale.unlink()
             changed.append(stale)
+    if (root / "benchmarks" / "figures.py").is_file():
+        changed += refresh_figures(root / "benchmarks")
+    return changed
+
+
+def _script(path: Path) -> Any:
+    spec = importlib.util.spec_from_file_location(f"_bench_{path.stem}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def refresh_figures(benchmarks: Path) -> list[Path]:
+    """A checkout's benchmark figures that follow from the code: the tools/list token counts are measured again
+    (recorded only when they moved) and both figure tables rendered from benchmarks/figures.json."""
+    tokens, figures = _script(benchmarks / "tokens.py"), _script(benchmarks / "figures.py")
+    measured, _ = anyio.run(tokens.measure)
+    recorded = figures.load().get("tokens", {})
+    changed: list[Path] = []
+    if any(recorded.get(name) != value for name, value in measured.items()):
+        with contextlib.redirect_stdout(io.StringIO()):  # its hint names the step done next here
+            figures.record("tokens", measured, enabled=True)
+        changed.append(figures.FIGURES)
+    for readme in figures.READMES.values():
+        _write(readme, figures.update(readme.read_text(encoding="utf-8")), changed)
     return changed
 
 

@@ -6,7 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
-from keitaro_mcp.docs import SNAPSHOTS, regenerate, update_readme, update_server_json
+from keitaro_mcp.docs import SNAPSHOTS, refresh_figures, regenerate, update_readme, update_server_json
 from keitaro_mcp.settings import ENV_VARS
 from tests.conftest import REGENERATE
 
@@ -57,3 +57,21 @@ def test_one_command_rewrites_every_generated_file(tmp_path: Path) -> None:
     ]  # fmt: skip
     assert {p: p.read_text(encoding="utf-8") for p in [readme, manifest, index, *snapshots.iterdir()]} == current
     assert regenerate(tmp_path, index) == [], "a second run changes nothing"
+
+
+def test_the_command_measures_the_token_figures_again(tmp_path: Path) -> None:
+    """A changed tools/list needs no benchmark run by hand: the token figures are re-measured and rendered."""
+    shutil.copytree(ROOT / "benchmarks", tmp_path / "benchmarks", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "README.md", tmp_path / "README.md")
+    figures = tmp_path / "benchmarks" / "figures.json"
+    current = figures.read_text(encoding="utf-8")
+    stale = json.loads(current)
+    stale["tokens"]["all_tokens"] += 1_000
+    figures.write_text(json.dumps(stale, indent=1) + "\n", encoding="utf-8")
+
+    changed = refresh_figures(tmp_path / "benchmarks")
+
+    now, before = json.loads(figures.read_text(encoding="utf-8"))["tokens"], json.loads(current)["tokens"]
+    assert now | {"measured": ""} == before | {"measured": ""}
+    assert figures in changed
+    assert refresh_figures(tmp_path / "benchmarks") == [], "both tables are rendered from the figures as recorded"

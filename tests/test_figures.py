@@ -11,13 +11,13 @@ from types import ModuleType
 
 import pytest
 
+from tests.conftest import REGENERATE
 from tests.test_budget import tools_list_tokens
 
 pytestmark = pytest.mark.anyio
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = ROOT / "benchmarks"
-REGENERATE = "python benchmarks/figures.py"
 
 
 def load_figures_module() -> ModuleType:
@@ -43,8 +43,7 @@ async def test_the_recorded_token_figures_are_measured_now() -> None:
     for toolsets in ("default", "all"):
         tokens, count = await tools_list_tokens(toolsets)
         assert (recorded[f"{toolsets}_tokens"], recorded[f"{toolsets}_tools"]) == (tokens, count), (
-            f"tools/list ({toolsets}) is {tokens:,} tokens for {count} tools now: "
-            f"run python benchmarks/tokens.py --record && {REGENERATE}"
+            f"tools/list ({toolsets}) is {tokens:,} tokens for {count} tools now: run {REGENERATE}"
         )
 
 
