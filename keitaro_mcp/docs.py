@@ -100,10 +100,17 @@ def _toolsets_table() -> str:
 def _n8n_table(ops: tuple[Operation[Any], ...]) -> str:
     lines = ["| n8n resource | operation | tool | Keitaro mechanism |", "|---|---|---|---|"]
     order = {r: i for i, r in enumerate(N8N_RESOURCES)}
-    for op in sorted(ops, key=lambda o: (order.get(o.resource, 99), o.operation, o.name)):
-        label = N8N_RESOURCES.get(op.resource, op.resource)
-        mechanism = "composed: " + ", ".join(_handler_note(op)) if op.handler else f"`{op.method} {op.path}`"
-        lines.append(f"| {label} | `{op.operation}` | `{op.name}` | {mechanism} |")
+    # A tool with variants performs several n8n operations: one row each, naming the argument that picks it.
+    rows = [
+        (op.resource, v.operation, f"{op.name}({v.call})", f"`{v.method} {v.path}`") for op in ops for v in op.variants
+    ] + [
+        (op.resource, op.operation, op.name,
+         "composed: " + ", ".join(_handler_note(op)) if op.handler else f"`{op.method} {op.path}`")
+        for op in ops if not op.variants
+    ]  # fmt: skip
+    for resource, operation, tool, mechanism in sorted(rows, key=lambda r: (order.get(r[0], 99), r[1], r[2])):
+        label = N8N_RESOURCES.get(resource, resource)
+        lines.append(f"| {label} | `{operation}` | `{tool}` | {mechanism} |")
     for resource, operation, why in N8N_UNSUPPORTED:
         lines.append(f"| {N8N_RESOURCES[resource]} | `{operation}` | — | {why} |")
     return "\n".join(lines)
@@ -185,6 +192,9 @@ def render_snapshot(op: Operation[Any]) -> str:
             "n8n": f"{op.resource}/{op.operation}",
         }
     }
+    if op.variants:
+        calls = [f"{v.call}: {op.resource}/{v.operation} {v.method} {v.path}" for v in op.variants]
+        snapshot["x-keitaro"]["variants"] = calls
     return json.dumps(snapshot, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
 

@@ -26,7 +26,7 @@ __all__ = ["Executor", "default_parts"]
 def default_parts(op: Operation[P], args: P, tracker: Tracker) -> tuple[str, RequestParts]:
     """Path with URL-escaped ids; remaining fields to the query (GET/DELETE and `op.query`) or the JSON body, unless
     the entry builds them itself."""
-    dumped: dict[str, Any] = args.model_dump(mode="json", by_alias=True, exclude_none=True)
+    dumped: dict[str, Any] = args.model_dump(mode="json", by_alias=True, exclude_none=True, exclude=set(op.omit))
     path = op.path.format(**{name: quote(str(dumped.pop(name)), safe="") for name in op.path_fields})
     if op.build is not None:
         return path, op.build(args, tracker)
@@ -62,6 +62,7 @@ class Executor:
         self, op: Operation[P], args: P, *, tracker: Tracker, progress: ProgressFn = no_progress
     ) -> Envelope:
         """Run one operation with validated arguments and return its envelope, secrets masked."""
+        op = op.for_call(args)  # a tool with variants: the one its arguments choose (its request, its n8n id)
         redact = self.redactor_for(tracker)
         if op.handler is not None:
             ctx = CallContext(

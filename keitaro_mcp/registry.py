@@ -16,7 +16,7 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
@@ -42,6 +42,7 @@ __all__ = [
     "RequestParts",
     "Shaped",
     "Shaper",
+    "Variant",
     "select_operations",
 ]
 
@@ -69,6 +70,25 @@ class Shaped:
 
     data: Any
     meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One of several n8n operations a tool performs, chosen by one argument's value (`state=paused` -> disable).
+
+    The choosing argument is not sent: it picks the request (method and path) and the envelope's n8n operation id.
+    """
+
+    field: str
+    value: str
+    operation: str
+    method: HttpMethod
+    path: str
+
+    @property
+    def call(self) -> str:
+        """How the README's n8n table names it: `state=paused`."""
+        return f"{self.field}={self.value}"
 
 
 P = TypeVar("P", bound=BaseModel)
@@ -105,12 +125,17 @@ class Operation(Generic[P]):
     """Fields sent in the query string even on POST/PUT (Keitaro's file editor and integrations do this)."""
     expect: Literal["json", "bytes"] = "json"
     """`bytes`: a successful answer's data is the raw body (a zip download), for `shape` to describe."""
+    omit: frozenset[str] = frozenset()
+    """Fields never sent (a variant's choosing argument)."""
     build: Builder[P] | None = None
     """Custom request mapping (query/body) instead of the default field split."""
     shape: Shaper[P] | None = None
     """Reshapes a successful answer (e.g. report rows) for the model."""
     handler: Handler[P] | None = None
     """Tools that compose several calls run this instead of one request."""
+    variants: tuple[Variant, ...] = ()
+    """A tool that performs one of several n8n operations by an argument's value (pausing and resuming through one
+    tool); the entry's own operation, method and path are the first variant's (what a refusal names)."""
 
     def __post_init__(self) -> None:
         if not _TOOL_NAME.match(self.name):
@@ -128,6 +153,36 @@ class Operation(Generic[P]):
         missing = [p for p in self.path_fields if p not in self.params.model_fields and p not in TRACKER_PLACEHOLDERS]
         if missing:
             raise ValueError(f"{self.name}: path placeholders {missing} are not fields of {self.params.__name__}")
+        if self.variants:
+            first = self.variants[0]
+            if (self.operation, self.method, self.path) != (first.operation, first.method, first.path):
+                raise ValueError(f"{self.name}: the entry's operation, method and path are its first variant's")
+            if len({v.field for v in self.variants}) != 1 or first.field not in self.params.model_fields:
+                raise ValueError(f"{self.name}: variants are chosen by one field of {self.params.__name__}")
+            if self.handler is not None or self.build is not None:
+                raise ValueError(f"{self.name}: a tool with variants sends one plain request per call")
+
+    def for_call(self, args: P) -> Operation[P]:
+        """The operation one call performs: the variant its arguments choose (itself when it has none)."""
+        if not self.variants:
+            return self
+        value = getattr(args, self.variants[0].field)
+        return self._by_value[str(value)]
+
+    @cached_property
+    def _by_value(self) -> dict[str, Operation[P]]:
+        return {
+            v.value: replace(self, operation=v.operation, method=v.method, path=v.path, variants=(),
+                             omit=self.omit | {v.field})
+            for v in self.variants
+        }  # fmt: skip
+
+    @property
+    def endpoints(self) -> tuple[tuple[str, str, str], ...]:
+        """(n8n operation, method, path) of every request this tool can make as its own."""
+        if self.variants:
+            return tuple((v.operation, v.method, v.path) for v in self.variants)
+        return ((self.operation, self.method, self.path),)
 
     @property
     def read_only(self) -> bool:

@@ -33,7 +33,7 @@ def test_tools_table_lists_campaign_tools_with_annotations() -> None:
     lines = {line.split()[0]: line for line in done.stdout.splitlines() if line.strip()}
     assert "read" in lines["get_campaign"]
     assert "destructive" in lines["archive_campaign"] and "write" in lines["archive_campaign"]
-    assert "idempotent" in lines["enable_campaign"]
+    assert "idempotent" in lines["update_campaign"]
 
 
 def test_call_prints_the_envelope_and_masks_nothing_it_should_not_show() -> None:

@@ -14,7 +14,7 @@ from mcp.shared.tool_name_validation import validate_tool_name
 
 from keitaro_mcp.docs import SNAPSHOTS, render_snapshot
 from keitaro_mcp.operations import OPERATIONS
-from keitaro_mcp.registry import TRACKER_PLACEHOLDERS, Operation, select_operations
+from keitaro_mcp.registry import TRACKER_PLACEHOLDERS, Operation, Variant, select_operations
 from keitaro_mcp.server import build_server
 from keitaro_mcp.toolsets import ALL_TOOLSETS, DEFAULT_TOOLSETS
 from tests.conftest import REGENERATE, make_settings
@@ -63,6 +63,19 @@ GET_CAMPAIGN = next(op for op in OPERATIONS if op.name == "get_campaign")
         ({"method": "DELETE", "effect": "update"}, "DELETE archives or deletes"),
         ({"api": "tracker", "handler": None}, "need a handler"),
         ({"path": "/campaigns/{campaign}"}, "not fields of"),
+        (
+            {"variants": (Variant("state", "paused", "disable", "POST", "/campaigns/{campaign_id}/disable"),)},
+            "first variant's",
+        ),
+        (
+            {
+                "method": "POST",
+                "path": "/x",
+                "operation": "enable",
+                "variants": (Variant("state", "active", "enable", "POST", "/x"),),
+            },
+            "one field of",
+        ),
     ],
 )
 def test_the_registry_refuses_an_incoherent_entry(change: dict[str, Any], says: str) -> None:
@@ -191,10 +204,11 @@ def test_every_spec_operation_has_a_tool() -> None:
         if m in ("get", "post", "put", "delete")
     }
     assert len(wanted) == 107
-    have = {(op.method, _norm(op.path)) for op in OPERATIONS if op.api == "admin"}
+    have = {(method, _norm(path)) for op in OPERATIONS if op.api == "admin" for _, method, path in op.endpoints}
     assert wanted - have == set(), "spec operations without a tool"
 
 
 def test_no_tool_calls_an_endpoint_keitaro_does_not_have() -> None:
     for op in OPERATIONS:
-        assert (op.method, _norm(op.path)) not in NOT_IN_KEITARO, op.name
+        for _, method, path in op.endpoints:
+            assert (method, _norm(path)) not in NOT_IN_KEITARO, op.name

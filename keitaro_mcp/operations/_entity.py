@@ -11,7 +11,7 @@ from pydantic import AfterValidator, Field, create_model
 
 from keitaro_mcp.effects import Effect
 from keitaro_mcp.operations._common import Params
-from keitaro_mcp.registry import Builder, Handler, HttpMethod, Operation, RequestParts, Shaped, Shaper
+from keitaro_mcp.registry import Builder, Handler, HttpMethod, Operation, RequestParts, Shaped, Shaper, Variant
 
 if TYPE_CHECKING:
     from keitaro_mcp.tracker import Tracker
@@ -25,6 +25,7 @@ __all__ = [
     "download_shape",
     "editor_operations",
     "operation_factory",
+    "pause_resume",
     "write_body",
 ]
 
@@ -54,11 +55,12 @@ class OperationFactory:
         self,
         *,
         name: str,
-        operation: str,
-        method: HttpMethod,
-        path: str,
         params: type[M],
         title: str,
+        operation: str | None = None,
+        method: HttpMethod | None = None,
+        path: str | None = None,
+        variants: tuple[Variant, ...] = (),
         toolset: str | None = None,
         resource: str | None = None,
         read_only: bool = False,
@@ -71,13 +73,28 @@ class OperationFactory:
         shape: Shaper[M] | None = None,
         handler: Handler[M] | None = None,
     ) -> Operation[M]:
+        """`variants` stand for operation, method and path: the entry's own are the first variant's."""
         if read_only == (effect is not None):
             raise ValueError(f"{name}: a read says read_only=True, a write names its effect")
+        if variants:
+            operation, method, path = variants[0].operation, variants[0].method, variants[0].path
+        if operation is None or method is None or path is None:
+            raise ValueError(f"{name}: give operation, method and path (or variants)")
         return Operation(
             name=name, resource=resource or self.resource, operation=operation, method=method, path=path,
             params=params, toolset=toolset or self.toolset, effect=effect or "read", idempotent=idempotent or read_only,
             title=title, api=api, query=query, expect=expect, build=build, shape=shape, handler=handler,
+            variants=variants,
         )  # fmt: skip
+
+
+def pause_resume(path: str) -> tuple[Variant, ...]:
+    """`state=active` resumes (Keitaro's enable), `state=paused` pauses (disable): `path` is the entity's, e.g.
+    /campaigns/{campaign_id}."""
+    return (
+        Variant("state", "active", "enable", "POST", f"{path}/enable"),
+        Variant("state", "paused", "disable", "POST", f"{path}/disable"),
+    )
 
 
 def operation_factory(resource: str, toolset: str) -> OperationFactory:

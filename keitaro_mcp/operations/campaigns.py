@@ -1,4 +1,4 @@
-"""Campaigns: list, read, create, edit, archive/restore, enable/disable, clone, flows, costs."""
+"""Campaigns: list, read, create, edit, archive/restore, pause/resume, clone, flows, costs."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from keitaro_mcp.operations._common import (
     TrafficSourceId,
     check_date_order,
 )
-from keitaro_mcp.operations._entity import operation_factory
+from keitaro_mcp.operations._entity import operation_factory, pause_resume
 from keitaro_mcp.registry import RequestParts, Shaped
 
 if TYPE_CHECKING:
@@ -86,7 +86,6 @@ class GetCampaign(Params):
 class _CampaignFields(Params):
     type: RotationType | None = None
     """Flows: first match, or split by weight."""
-    state: Literal["active", "disabled"] | None = None
     cost_type: CostModel | None = None
     cost_value: float | None = Field(default=None, ge=0)
     cost_currency: Currency | None = None
@@ -109,6 +108,7 @@ class CreateCampaign(_CampaignFields):
     name: str = Field(min_length=1, max_length=200)
     alias: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,64}$")
     """Unique in the tracker."""
+    state: Literal["active", "disabled"] | None = None
     parameters: dict[str, ParameterSpec] | None = None
     """Not copied from the source; e.g. {"sub_id_1": {"name": "zone"}}."""
 
@@ -166,16 +166,11 @@ class RestoreCampaign(Params):
     campaign_id: CampaignId
 
 
-class EnableCampaign(Params):
-    """Resume a paused campaign."""
+class SetCampaignState(Params):
+    """Pause a campaign (it stops serving) or resume it."""
 
     campaign_id: CampaignId
-
-
-class DisableCampaign(Params):
-    """Pause: it stops serving until enabled."""
-
-    campaign_id: CampaignId
+    state: Literal["active", "paused"]
 
 
 class CloneCampaign(Params):
@@ -235,10 +230,8 @@ OPERATIONS = (
     _campaign(name="update_campaign", operation="update", method="PUT", path="/campaigns/{campaign_id}",
               params=UpdateCampaign, title="Update campaign", effect="update", toolset="campaigns", idempotent=True,
               build=_update_body),
-    _campaign(name="enable_campaign", operation="enable", method="POST", path="/campaigns/{campaign_id}/enable",
-              params=EnableCampaign, title="Enable campaign", effect="update", toolset="campaigns", idempotent=True),
-    _campaign(name="disable_campaign", operation="disable", method="POST", path="/campaigns/{campaign_id}/disable",
-              params=DisableCampaign, title="Disable campaign", effect="update", toolset="campaigns", idempotent=True),
+    _campaign(name="set_campaign_state", variants=pause_resume("/campaigns/{campaign_id}"), params=SetCampaignState,
+              title="Pause or resume campaign", effect="update", toolset="campaigns", idempotent=True),
     _campaign(name="create_campaign", operation="create", method="POST", path="/campaigns", params=CreateCampaign,
               title="Create campaign", effect="create", build=_create_body),
     _campaign(name="clone_campaign", operation="clone", method="POST", path="/campaigns/{campaign_id}/clone",

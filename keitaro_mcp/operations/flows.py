@@ -1,4 +1,4 @@
-"""Flows (Keitaro's streams): read, edit, enable/disable; create, archive, restore, search and the catalogues.
+"""Flows (Keitaro's streams): read, edit, pause/resume; create, archive, restore, search and the catalogues.
 
 A campaign's flows are listed by list_campaign_flows (campaigns.py). Paths say `/streams`; tools say flow.
 """
@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import Field
 
 from keitaro_mcp.operations._common import CampaignId, EntityState, FlowId, LandingId, OfferId, Params
-from keitaro_mcp.operations._entity import ActionPayload, operation_factory
+from keitaro_mcp.operations._entity import ActionPayload, operation_factory, pause_resume
 from keitaro_mcp.registry import RequestParts
 
 if TYPE_CHECKING:
@@ -117,12 +117,10 @@ class GetFlow(_HasFlowId):
     """With its filters, offers and landings."""
 
 
-class EnableFlow(_HasFlowId):
-    """Enable a flow."""
+class SetFlowState(_HasFlowId):
+    """Pause a flow or resume it."""
 
-
-class DisableFlow(_HasFlowId):
-    """Pause a flow."""
+    state: Literal["active", "paused"]
 
 
 class _HasCampaignId(Params):
@@ -186,10 +184,8 @@ OPERATIONS = (
           toolset="flows", read_only=True),
     _flow(name="update_flow", operation="update", method="PUT", path="/streams/{flow_id}", params=UpdateFlow,
           title="Update flow", effect="update", toolset="flows", idempotent=True),
-    _flow(name="enable_flow", operation="enable", method="POST", path="/streams/{flow_id}/enable", params=EnableFlow,
-          title="Enable flow", effect="update", toolset="flows", idempotent=True),
-    _flow(name="disable_flow", operation="disable", method="POST", path="/streams/{flow_id}/disable",
-          params=DisableFlow, title="Disable flow", effect="update", toolset="flows", idempotent=True),
+    _flow(name="set_flow_state", variants=pause_resume("/streams/{flow_id}"), params=SetFlowState,
+          title="Pause or resume flow", effect="update", toolset="flows", idempotent=True),
     _flow(name="create_flow", operation="create", method="POST", path="/streams", params=CreateFlow,
           title="Create flow", effect="create"),
     _flow(name="update_flow_settings", operation="update", method="PUT", path="/streams/{flow_id}",

@@ -55,13 +55,18 @@ async def test_update_campaign_sends_only_given_fields(kt: Kt) -> None:
     assert again["data"]["cost_type"] == "CPC", "fields not sent stay as they were"
 
 
-async def test_disable_and_enable(kt: Kt) -> None:
+async def test_pause_and_resume(kt: Kt) -> None:
+    """One tool, two n8n operations: the state argument picks the request and the envelope's operation id, and is
+    not sent itself."""
     campaign_id = await new_campaign(kt, "Toggle")
-    off = await kt.ok("disable_campaign", {"campaign_id": campaign_id})
+    off = await kt.ok("set_campaign_state", {"campaign_id": campaign_id, "state": "paused"})
     assert kt.wire.last.method == "POST" and kt.wire.last.path == f"/campaigns/{campaign_id}/disable"
-    assert off["operation"] == "disable" and off["data"]["state"] == "disabled"
-    on = await kt.ok("enable_campaign", {"campaign_id": campaign_id})
+    assert not kt.wire.last.body and kt.wire.last.query == {}
+    assert (off["resource"], off["operation"]) == ("campaign", "disable") and off["data"]["state"] == "disabled"
+    on = await kt.ok("set_campaign_state", {"campaign_id": campaign_id, "state": "active"})
     assert kt.wire.last.path == f"/campaigns/{campaign_id}/enable" and on["data"]["state"] == "active"
+    assert on["operation"] == "enable"
+    await kt.refused("set_campaign_state", {"campaign_id": campaign_id, "state": "disabled"}, "state")
 
 
 async def test_archive_list_deleted_and_restore(kt: Kt) -> None:

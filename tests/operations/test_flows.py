@@ -90,12 +90,13 @@ async def test_update_flow_settings_sends_schema_by_its_wire_name_and_the_flow_i
     assert [(t["condition"], t["action"]) for t in data["triggers"]] == [("not_respond", "disable")]
 
 
-async def test_disable_and_enable_flow(kt: Kt) -> None:
+async def test_pause_and_resume_flow(kt: Kt) -> None:
     flow = await new_flow(kt)
-    off = await kt.ok("disable_flow", {"flow_id": flow["id"]})
+    off = await kt.ok("set_flow_state", {"flow_id": flow["id"], "state": "paused"})
     assert kt.wire.last.method == "POST" and kt.wire.last.path == f"/streams/{flow['id']}/disable"
-    assert off["operation"] == "disable" and off["data"]["state"] == "disabled"
-    on = await kt.ok("enable_flow", {"flow_id": flow["id"]})
+    assert not kt.wire.last.body
+    assert (off["resource"], off["operation"]) == ("stream", "disable") and off["data"]["state"] == "disabled"
+    on = await kt.ok("set_flow_state", {"flow_id": flow["id"], "state": "active"})
     assert kt.wire.last.path == f"/streams/{flow['id']}/enable"
     assert on["operation"] == "enable" and on["data"]["state"] == "active"
 
@@ -130,7 +131,7 @@ async def test_action_catalogue_names_the_keys_create_flow_takes(kt: Kt) -> None
 
 
 async def test_missing_flow_is_not_found(kt: Kt) -> None:
-    envelope = await kt.call("enable_flow", {"flow_id": 987654})
+    envelope = await kt.call("set_flow_state", {"flow_id": 987654, "state": "active"})
     assert envelope["error"]["kind"] == "not_found"
 
 
