@@ -213,7 +213,7 @@ SAYS: list[tuple[str, dict[str, Any], list[str]]] = [
     ("update_campaign", {"campaign_id": "seven"}, ["campaign_id", "valid integer"]),
     ("update_campaign", {"campaign_id": 0}, ["campaign_id", "greater than or equal to 1"]),
     ("update_campaign", {"campaign_id": 1, "nme": "x"}, ["nme: unknown field; allowed:", "name"]),
-    ("update_campaign", {"campaign_id": 1, "state": "paused"}, ["state", "'active' or 'disabled'"]),
+    ("set_campaign_state", {"campaign_id": 1, "state": "disabled"}, ["state", "'active' or 'paused'"]),
     ("get_offer_file", {"offer_id": 1, "path": "../secret"}, ["path", "relative"]),
     ("update_costs", {"campaign_ids": [1], "costs": [DAY_COST]},
      ["currency: required"]),
