@@ -200,8 +200,10 @@ def envelope_problem(op: Operation[Any], result: Any) -> str | None:
     for key in ("request", "resource", "operation", "success", "data"):
         if key not in env:
             return f"envelope without {key!r}"
-    if env["resource"] != op.resource or env["operation"] != op.operation:
-        return f"envelope names {env['resource']}/{env['operation']}, expected {op.resource}/{op.operation}"
+    operations = {operation for operation, _, _ in op.endpoints}  # a tool with variants names the one performed
+    if env["resource"] != op.resource or env["operation"] not in operations:
+        expected = "|".join(sorted(operations))
+        return f"envelope names {env['resource']}/{env['operation']}, expected {op.resource}/{expected}"
     if result.is_error != (not env["success"]):
         return f"isError={result.is_error} but success={env['success']}"
     if not isinstance(env["request"], dict) or "method" not in env["request"]:
