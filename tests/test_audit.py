@@ -42,23 +42,27 @@ async def test_every_write_attempt_is_one_line_and_reads_are_not_logged(
     log = tmp_path / "audit.jsonl"
     async with client(wire, KEITARO_AUDIT_LOG=str(log)) as mcp:
         await mcp.call_tool("get_campaign", {"campaign_id": 3})
-        sent = await mcp.call_tool("disable_campaign", {"campaign_id": 3})
+        sent = await mcp.call_tool("set_campaign_state", {"campaign_id": 3, "state": "paused"})
         refused = await mcp.call_tool("update_campaign", {"campaign_id": 3, "cookies_ttl": 0})
         failed = await mcp.call_tool("update_campaign", {"campaign_id": 999_999, "name": "Nope"})
         user = await mcp.call_tool("create_user", {"login": "audit.user", "password": PASSWORD, "type": "USER"})
-        await mcp.call_tool("enable_campaign", {"campaign_id": 3})
+        await mcp.call_tool("set_campaign_state", {"campaign_id": 3, "state": "active"})
     assert not sent.is_error and refused.is_error and failed.is_error and not user.is_error
     entries = lines(log)
     assert [(e["tool"], e["outcome"]) for e in entries] == [
-        ("disable_campaign", "sent"),
+        ("set_campaign_state", "sent"),
         ("update_campaign", "refused"),
         ("update_campaign", "failed"),
         ("create_user", "sent"),
-        ("enable_campaign", "sent"),
+        ("set_campaign_state", "sent"),
     ]
     first = entries[0]
     assert first["time"].endswith("Z") and first["user"] == "local" and first["tracker"] == "tracker.test"
-    assert first["arguments"] == {"campaign_id": 3} and first["success"] is True and first["error_kind"] is None
+    assert (
+        first["arguments"] == {"campaign_id": 3, "state": "paused"}
+        and first["success"] is True
+        and first["error_kind"] is None
+    )
     assert first["requests"][-1] == {"method": "POST", "path": "/campaigns/3/disable", "status": 200}
     assert isinstance(first["duration_ms"], int) and first["duration_ms"] >= 0
     assert entries[1]["error_kind"] == "invalid_arguments" and entries[1]["requests"] == []
@@ -97,8 +101,8 @@ async def test_concurrent_calls_never_interleave(wire: RecordingTransport, tmp_p
     log = tmp_path / "audit.jsonl"
     async with client(wire, KEITARO_AUDIT_LOG=str(log)) as mcp, anyio.create_task_group() as tasks:
         for n in range(40):
-            tool = "enable_campaign" if n % 2 else "disable_campaign"
-            tasks.start_soon(mcp.call_tool, tool, {"campaign_id": 4})
+            state = "active" if n % 2 else "paused"
+            tasks.start_soon(mcp.call_tool, "set_campaign_state", {"campaign_id": 4, "state": state})
     entries = lines(log)  # every line parses whole
     assert len(entries) == 40 and {e["outcome"] for e in entries} == {"sent"}
 
@@ -110,7 +114,7 @@ async def test_the_file_rotates_by_size_with_the_standard_handler(
     log = tmp_path / "audit.jsonl"
     async with client(wire, KEITARO_AUDIT_LOG=str(log)) as mcp:
         for _ in range(12):
-            await mcp.call_tool("disable_campaign", {"campaign_id": 4})
+            await mcp.call_tool("set_campaign_state", {"campaign_id": 4, "state": "paused"})
     rotated = sorted(p.name for p in tmp_path.iterdir())
     assert rotated[:2] == ["audit.jsonl", "audit.jsonl.1"]
     assert all(len(p.read_bytes()) <= 2_000 for p in tmp_path.iterdir())
@@ -119,10 +123,10 @@ async def test_the_file_rotates_by_size_with_the_standard_handler(
 
 async def test_stderr_is_a_target(wire: RecordingTransport, capsys: pytest.CaptureFixture[str]) -> None:
     async with client(wire, KEITARO_AUDIT_LOG="stderr") as mcp:
-        await mcp.call_tool("disable_campaign", {"campaign_id": 4})
+        await mcp.call_tool("set_campaign_state", {"campaign_id": 4, "state": "paused"})
     err = capsys.readouterr().err
     [entry] = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
-    assert entry["tool"] == "disable_campaign" and TEST_API_KEY not in err
+    assert entry["tool"] == "set_campaign_state" and TEST_API_KEY not in err
 
 
 @pytest.mark.parametrize(
