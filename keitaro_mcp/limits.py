@@ -1,8 +1,9 @@
 """Size limits on tool arguments, checked before validation and before any request.
 
 A model (or a hostile client) can send a 10 MB string or a list of a million ids; pydantic would accept many of
-them and the tracker would get a request it cannot serve. `oversized` walks the arguments once, iteratively (no
-recursion limit to hit), and stops at the first value past a limit.
+them and the tracker would get a request it cannot serve. A NUL character is refused in every string and key.
+`oversized` walks the arguments once, iteratively (no recursion limit to hit), and stops at the first value past a
+limit.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["MAX_DEPTH", "MAX_ITEMS", "MAX_STRING", "MAX_TOTAL", "oversized"]
+__all__ = ["MAX_DEPTH", "MAX_ITEMS", "MAX_STRING", "MAX_TOTAL", "NUL_PROBLEM", "oversized"]
 
 MAX_TOTAL = 1_000_000
 """Bytes of the arguments as JSON (approximate: strings counted by length, scalars by their text)."""
@@ -20,6 +21,8 @@ MAX_STRING = 100_000
 """Characters of one string (values and keys)."""
 MAX_DEPTH = 32
 """Nesting of lists and objects."""
+NUL_PROBLEM = "contains a NUL character (\\u0000); no field takes one"
+"""NUL ends a string in C and in many file and database APIs: a name that differs after it is not what it seems."""
 
 
 def _name(path: tuple[str | int, ...]) -> str:
@@ -40,6 +43,8 @@ def oversized(arguments: dict[str, Any]) -> tuple[str, str] | None:
         if isinstance(value, str):
             if len(value) > MAX_STRING:
                 return _name(path), f"string of {len(value):,} characters; at most {MAX_STRING:,}"
+            if "\x00" in value:
+                return _name(path), NUL_PROBLEM
             total += len(value) + 3
         elif isinstance(value, dict):
             if len(value) > MAX_ITEMS:
@@ -48,6 +53,8 @@ def oversized(arguments: dict[str, Any]) -> tuple[str, str] | None:
                 key_text = str(key)
                 if len(key_text) > MAX_STRING:
                     return _name(path), f"key of {len(key_text):,} characters; at most {MAX_STRING:,}"
+                if "\x00" in key_text:
+                    return _name(path), f"a key {NUL_PROBLEM}"
                 total += len(key_text) + 4
                 stack.append(((*path, key_text), item))
         elif isinstance(value, list | tuple):

@@ -29,10 +29,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal, Protocol, get_args
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import ConfigDict, ValidationError, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from keitaro_mcp.attribute_docs import apply_attribute_docstrings
+from keitaro_mcp.strictness import StrictScalars
 from keitaro_mcp.zones import is_zone
 
 __all__ = [
@@ -163,7 +164,7 @@ def parse_period(text: str) -> ParsedPeriod:
     raise ValueError(f"unknown period {text!r}; use {PERIOD_HELP}")
 
 
-class PeriodArgs(BaseModel):
+class PeriodArgs(StrictScalars):
     """Mixin: `period` and `timezone`."""
 
     # Same config as operations._common.Params (not imported: operations/__init__ imports the tools that import us).

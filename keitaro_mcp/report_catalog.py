@@ -10,11 +10,14 @@ spec, shape unknown) it is read once per tracker and a name it does not list is 
 from __future__ import annotations
 
 import difflib
+import itertools
 import re
 import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic_core import PydanticCustomError
 
 from keitaro_mcp.periods import KEITARO_INTERVALS, OUR_PERIODS
 
@@ -24,19 +27,28 @@ if TYPE_CHECKING:
     from keitaro_mcp.transport import Transport
 
 __all__ = [
+    "CLICK_LOG_COLUMNS",
     "CONVERSION_DIMENSIONS",
+    "CONVERSION_LOG_COLUMNS",
     "DIMENSIONS",
+    "DIMENSIONS_URI",
     "DIMENSION_GROUPS",
     "EXPRESSION_SHAPES",
+    "MAX_COLUMNS",
+    "MAX_DIMENSIONS",
+    "MAX_FILTERS",
+    "MAX_MEASURES",
     "MEASURES",
     "NUMERIC_DIMENSIONS",
     "OPERATORS",
     "PERIODS",
     "Catalog",
     "check_expression",
+    "check_names",
     "runtime_catalog",
     "suggest",
     "unknown_name",
+    "unknown_names",
 ]
 
 MEASURES: dict[str, str] = {
@@ -121,6 +133,10 @@ CONVERSION_DIMENSIONS: tuple[str, ...] = (
     "previous_status", "original_status", "params",
 )  # fmt: skip
 """Columns of conversion-scoped queries only (the conversion log), not of /report/build."""
+CLICK_LOG_COLUMNS: tuple[str, ...] = (*DIMENSIONS, "event_id")
+"""Columns `/clicks/log` takes: the report's dimensions, and `event_id`, the click id's name on some builds."""
+CONVERSION_LOG_COLUMNS: tuple[str, ...] = (*DIMENSIONS, *CONVERSION_DIMENSIONS)
+"""Columns `/conversions/log` takes: the click's dimensions and the conversion's own."""
 
 NUMERIC_DIMENSIONS: frozenset[str] = frozenset(
     {"campaign_id", "campaign_group_id", "parent_campaign_id", "landing_id", "offer_id", "ts_id", "stream_id",
@@ -205,9 +221,24 @@ _ALIASES: dict[str, str] = {
 }
 
 
+MAX_DIMENSIONS = 20
+MAX_MEASURES = len(MEASURES)
+MAX_COLUMNS = 60
+MAX_FILTERS = 30
+"""Names one call may list (a name may not repeat, so a longer list can only be a mistake or an attack)."""
+MAX_SUGGESTED = 3
+"""Unknown names that get a did-you-mean in one message; the rest are counted (difflib per name is the cost)."""
+_MAX_POOL = 2_000
+DIMENSIONS_URI = "keitaro://catalog/dimensions"
+_MAX_SHOWN = 60
+
+
 def suggest(name: str, valid: Iterable[str], n: int = 3) -> list[str]:
-    """The closest valid names (difflib), an alias first when the name is a known misspelling."""
-    pool = list(valid)
+    """The closest valid names (difflib), an alias first when the name is a known misspelling; bounded work: a name
+    longer than any catalogue name gets none, and at most the first 2,000 valid names are compared."""
+    if len(name) > _MAX_SHOWN:
+        return []
+    pool = list(itertools.islice(valid, _MAX_POOL))
     found: list[str] = []
     alias = _ALIASES.get(name) or _ALIASES.get(name.lower()) or _ALIASES.get(name.upper())
     if alias:
@@ -225,7 +256,30 @@ def unknown_name(kind: str, name: str, valid: Iterable[str], where: str) -> str:
     hint = f"; did you mean {' or '.join(close)}?" if close else ""
     if name in CONVERSION_DIMENSIONS:
         hint = "; it is a conversion-log column (list_conversions), not a report column"
-    return f"unknown {kind} {name!r}{hint} All names: {where}"
+    shown = name if len(name) <= _MAX_SHOWN else name[:_MAX_SHOWN] + "..."
+    return f"unknown {kind} {shown!r}{hint} All names: {where}"
+
+
+def check_names(names: list[str], valid: Any, kind: str, uri: str, cap: int) -> list[str]:
+    """The names, each known and none repeated, at most `cap` of them (checked first: the work stays bounded)."""
+    if len(names) > cap:
+        raise PydanticCustomError("too_many", "{n} names; at most {cap}", {"n": len(names), "cap": cap})
+    problems = unknown_names(kind, names, valid, uri)
+    if problems:
+        raise PydanticCustomError("unknown", "{problems}", {"problems": "; ".join(problems)})
+    if len(set(names)) != len(names):
+        raise PydanticCustomError("duplicate", "names must not repeat")
+    return names
+
+
+def unknown_names(kind: str, names: Iterable[str], valid: Iterable[str], where: str) -> list[str]:
+    """One message per unknown name for the first few, then how many more (bounded work and text)."""
+    known = frozenset(valid)
+    unknown = [n for n in names if n not in known]
+    problems = [unknown_name(kind, n, valid, where) for n in unknown[:MAX_SUGGESTED]]
+    if len(unknown) > MAX_SUGGESTED:
+        problems.append(f"and {len(unknown) - MAX_SUGGESTED:,} more unknown {kind}s")
+    return problems
 
 
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")

@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field
 
 from keitaro_mcp.attribute_docs import apply_attribute_docstrings
 from keitaro_mcp.periods import check_timezone, normalize_datetime
+from keitaro_mcp.strictness import StrictScalars
 
 __all__ = [
     "INT32_MAX",
@@ -47,8 +48,9 @@ __all__ = [
 ]
 
 
-class Params(BaseModel):
-    """Base for every tool's arguments: the model is the schema, the validator and the docs."""
+class Params(StrictScalars):
+    """Base for every tool's arguments: the model is the schema, the validator and the docs (booleans and numbers
+    are not coerced into each other: keitaro_mcp.strictness)."""
 
     # Attribute docstrings are applied by keitaro_mcp.attribute_docs (pydantic's own reader walks the stack per
     # class, the largest start-up cost); schemas are built on first use, so start-up builds only listed tools.

@@ -9,9 +9,9 @@ The helpers here (report filters, the log request) are shared with conversions.p
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from keitaro_mcp.envelope import Envelope, read_failed
 from keitaro_mcp.operations._common import (
@@ -36,6 +36,7 @@ from keitaro_mcp.operations.campaigns import ConversionStatus
 from keitaro_mcp.periods import PeriodArgs, resolve_range
 from keitaro_mcp.postback import postback_params, send_postback
 from keitaro_mcp.registry import RequestParts, Shaped
+from keitaro_mcp.report_catalog import CLICK_LOG_COLUMNS, DIMENSIONS_URI, MAX_COLUMNS, check_names
 
 if TYPE_CHECKING:
     from keitaro_mcp.context import CallContext
@@ -97,10 +98,16 @@ def equals_filters(pairs: dict[str, Any]) -> list[dict[str, Any]]:
 class LogArgs(Params, PeriodArgs):
     """Shared arguments of the click and conversion logs (period, paging, columns)."""
 
+    LOG_COLUMNS: ClassVar[tuple[str, ...]] = CLICK_LOG_COLUMNS
     columns: list[str] | None = None
     """Default: a compact set."""
     limit: Limit | None = None
     offset: Offset | None = None
+
+    @field_validator("columns")
+    @classmethod
+    def _columns(cls, names: list[str] | None) -> list[str] | None:
+        return None if names is None else check_names(names, cls.LOG_COLUMNS, "column", DIMENSIONS_URI, MAX_COLUMNS)
 
 
 def log_request(

@@ -21,6 +21,7 @@ from keitaro_mcp.operations.campaigns import ConversionStatus
 from keitaro_mcp.operations.clicks import ALL_TIME, LogArgs, equals_filters, log_request, log_rows, report_filter
 from keitaro_mcp.postback import postback_params, send_postback
 from keitaro_mcp.registry import RequestParts
+from keitaro_mcp.report_catalog import CONVERSION_LOG_COLUMNS
 
 if TYPE_CHECKING:
     from keitaro_mcp.context import CallContext
@@ -42,6 +43,8 @@ NOT_RECORDED = (
 
 class ListConversions(LogArgs):
     """Conversion log, newest postback first."""
+
+    LOG_COLUMNS = CONVERSION_LOG_COLUMNS
 
     status: ConversionStatus | None = None
     sub_id: str | None = None

@@ -32,7 +32,7 @@ from keitaro_mcp.operations.reports import (
     runtime_check,
 )
 from keitaro_mcp.periods import PeriodArgs, resolve_range
-from keitaro_mcp.report_catalog import DIMENSIONS, NUMERIC_DIMENSIONS
+from keitaro_mcp.report_catalog import CLICK_LOG_COLUMNS, MAX_COLUMNS, NUMERIC_DIMENSIONS
 from keitaro_mcp.settings import export_root
 
 if TYPE_CHECKING:
@@ -78,7 +78,7 @@ class ExportClicks(_ExportTarget, PeriodArgs):
     def _columns(cls, names: list[str] | None) -> list[str] | None:
         if names is None:
             return None
-        return check_names(names, (*DIMENSIONS, "event_id"), "column", DIMENSIONS_URI)
+        return check_names(names, CLICK_LOG_COLUMNS, "column", DIMENSIONS_URI, MAX_COLUMNS)
 
     @field_validator("filters")
     @classmethod

@@ -20,12 +20,18 @@ from keitaro_mcp.periods import KEITARO_INTERVALS, PeriodArgs, field_error, reso
 from keitaro_mcp.registry import Handler, Operation
 from keitaro_mcp.report_catalog import (
     DIMENSIONS,
+    DIMENSIONS_URI,
+    MAX_DIMENSIONS,
+    MAX_FILTERS,
+    MAX_MEASURES,
     MEASURES,
     NUMERIC_DIMENSIONS,
     OPERATORS,
     check_expression,
+    check_names,
     runtime_catalog,
     unknown_name,
+    unknown_names,
 )
 
 if TYPE_CHECKING:
@@ -58,7 +64,6 @@ DEFAULT_LIMIT = 500
 """Rows asked for when no limit is given; the result budget cuts further (meta.next_offset continues)."""
 TIME_DIMENSIONS = ("day", "hour", "day_hour", "datetime", "week", "month", "year", "weekday")
 MEASURES_URI = "keitaro://catalog/measures"
-DIMENSIONS_URI = "keitaro://catalog/dimensions"
 OPERATORS_URI = "keitaro://catalog/operators"
 
 
@@ -96,6 +101,8 @@ def check_filters(items: list[Any] | None) -> list[Any] | None:
     """[name, OPERATOR, value] triples (or n8n's {name, operator, expression}) -> checked filter objects."""
     if items is None:
         return None
+    if len(items) > MAX_FILTERS:
+        raise PydanticCustomError("too_many", "{n} filters; at most {cap}", {"n": len(items), "cap": MAX_FILTERS})
     out: list[Any] = []
     for i, item in enumerate(items):
         if isinstance(item, list | tuple) and len(item) in (2, 3) and all(isinstance(v, str) for v in item[:2]):
@@ -113,15 +120,6 @@ def check_filters(items: list[Any] | None) -> list[Any] | None:
     return out
 
 
-def check_names(names: list[str], valid: Any, kind: str, uri: str) -> list[str]:
-    problems = [unknown_name(kind, n, valid, uri) for n in names if n not in valid]
-    if problems:
-        raise PydanticCustomError("unknown", "{problems}", {"problems": "; ".join(problems)})
-    if len(set(names)) != len(names):
-        raise PydanticCustomError("duplicate", "names must not repeat")
-    return names
-
-
 class ReportArgs(PeriodArgs):
     dimensions: list[str] = Field(default_factory=list)
     """e.g. campaign, day, country_code. keitaro://catalog/dimensions"""
@@ -132,12 +130,12 @@ class ReportArgs(PeriodArgs):
     @field_validator("dimensions")
     @classmethod
     def _dimensions(cls, names: list[str]) -> list[str]:
-        return check_names(names, DIMENSIONS, "dimension", DIMENSIONS_URI)
+        return check_names(names, DIMENSIONS, "dimension", DIMENSIONS_URI, MAX_DIMENSIONS)
 
     @field_validator("measures")
     @classmethod
     def _measures(cls, names: list[str]) -> list[str]:
-        return check_names(names, MEASURES, "measure", MEASURES_URI)
+        return check_names(names, MEASURES, "measure", MEASURES_URI, MAX_MEASURES)
 
     @field_validator("filters")
     @classmethod
@@ -228,15 +226,10 @@ async def runtime_check(ctx: CallContext, dimensions: list[str], measures: list[
     catalog = await runtime_catalog(ctx)
     if catalog is None:
         return None
+    where = "the tracker's catalogue"
     problems = [
-        {"field": "dimensions", "problem": unknown_name("dimension", n, catalog.dimensions, "the tracker's catalogue")}
-        for n in dimensions
-        if n not in catalog.dimensions
-    ] + [
-        {"field": "measures", "problem": unknown_name("measure", n, catalog.measures, "the tracker's catalogue")}
-        for n in measures
-        if n not in catalog.measures
-    ]
+        {"field": "dimensions", "problem": p} for p in unknown_names("dimension", dimensions, catalog.dimensions, where)
+    ] + [{"field": "measures", "problem": p} for p in unknown_names("measure", measures, catalog.measures, where)]
     if not problems:
         return None
     listed = "; ".join(f"{p['field']}: {p['problem']}" for p in problems)
