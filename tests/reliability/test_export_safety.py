@@ -107,7 +107,7 @@ async def test_file_is_a_plain_name_inside_the_folder(tmp_path: Path, name: str)
     error = env["error"]
     assert error["kind"] == "invalid_arguments", error
     assert [p["field"] for p in error["responseData"]] == ["file"]
-    assert "file name" in error["message"]
+    assert "file name" in error["message"] or "NUL" in error["message"]
     assert log.pages == 0, "nothing may reach the tracker"
     assert listing(root) == [] and listing(tmp_path) == ["exports"]
     assert str(tmp_path) not in json.dumps(env)  # no server path in the answer
