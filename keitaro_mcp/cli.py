@@ -15,10 +15,14 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 from keitaro_mcp import __version__
 from keitaro_mcp.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from keitaro_mcp.config import Team
 
 __all__ = ["main"]
 
@@ -110,19 +114,30 @@ def _main(args_list: list[str]) -> int:
         return run_demo()
     try:
         settings = load_settings()
+        team = _load_team(settings)
     except SettingsError as exc:
         return _fail(str(exc))
+    if team is not None:
+        # The file configures the trackers: what the environment says of KEITARO_URL no longer matters.
+        settings = replace(settings, config_problem=None)
     _configure_logging(settings)
     if args.command == "tools":
         return _print_tools(settings)
     if args.command == "call":
-        return _call(settings, args.tool, args.arguments)
+        return _call(settings, team, args.tool, args.arguments)
     if args.transport == "http":
-        return _serve_http(settings, args.host, args.port)
-    return _serve_stdio(settings)
+        return _serve_http(settings, team, args.host, args.port)
+    return _serve_stdio(settings, team)
 
 
-def _serve_http(settings: Settings, host: str, port: int) -> int:
+def _load_team(settings: Settings) -> Team | None:
+    """The configuration file's team (KEITARO_CONFIG), or None without one; raises ConfigError (one line)."""
+    from keitaro_mcp.config import CONFIG_ENV, load_team
+
+    return load_team(settings) if os.environ.get(CONFIG_ENV, "").strip() else None
+
+
+def _serve_http(settings: Settings, team: Team | None, host: str, port: int) -> int:
     from keitaro_mcp.http import serve_http
 
     def announce(line: str) -> None:
@@ -130,14 +145,14 @@ def _serve_http(settings: Settings, host: str, port: int) -> int:
 
     try:
         # An unsafe bind, a busy port or a bad address is refused before anything else is said: one line, exit 2.
-        return serve_http(settings, host=host, port=port, announce=announce, before_start=_warn_config)
+        return serve_http(settings, team=team, host=host, port=port, announce=announce, before_start=_warn_config)
     except SettingsError as exc:
         return _fail(str(exc))
     except KeyboardInterrupt:  # uvicorn shut down cleanly, then re-raised the signal
         return 0
 
 
-def _serve_stdio(settings: Settings) -> int:
+def _serve_stdio(settings: Settings, team: Team | None) -> int:
     import anyio
 
     _warn_config(settings)
@@ -151,7 +166,7 @@ def _serve_stdio(settings: Settings) -> int:
         )
     from keitaro_mcp.server import build_server
 
-    server = build_server(settings)
+    server = build_server(settings, team=team)
 
     async def serve_stdio() -> None:
         from mcp.server.stdio import stdio_server
@@ -212,7 +227,7 @@ def _print_tools(settings: Settings) -> int:
     return 0
 
 
-def _call(settings: Settings, tool: str, raw: str) -> int:
+def _call(settings: Settings, team: Team | None, tool: str, raw: str) -> int:
     try:
         arguments = json.loads(raw)
     except ValueError as exc:
@@ -226,7 +241,7 @@ def _call(settings: Settings, tool: str, raw: str) -> int:
     from keitaro_mcp.server import build_server
 
     async def run() -> tuple[int, Any]:
-        async with Client(build_server(settings)) as client:
+        async with Client(build_server(settings, team=team)) as client:
             result = await client.call_tool(tool, arguments)
             return (1 if result.is_error else 0), result.structured_content
 

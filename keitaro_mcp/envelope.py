@@ -58,6 +58,8 @@ class Envelope(TypedDict):
     operation: str
     success: bool
     data: Any
+    tracker: NotRequired[str]
+    """The tracker the call went to, when the server has several."""
     count: NotRequired[int]
     meta: NotRequired[dict[str, Any]]
     error: NotRequired[ErrorInfo]

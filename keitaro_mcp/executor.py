@@ -9,6 +9,7 @@ several requests through its `CallContext`. Then, for every tool: `count` on lis
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
 
@@ -38,11 +39,12 @@ def default_parts(op: Operation[P], args: P, tracker: Tracker) -> tuple[str, Req
 class Executor:
     """Runs operations for one server. The tracker comes with each call; requests go through `transport`."""
 
-    def __init__(self, settings: Settings, transport: Transport) -> None:
+    def __init__(self, settings: Settings, transport: Transport, *, secrets: Iterable[str] = ()) -> None:
+        """`secrets`: more values to mask in every result (a team's keys and tokens) besides the settings' own."""
         self.settings = settings
         self.transport = transport
-        self.redact = Redactor(settings.secrets())
-        self._known = frozenset(settings.secrets())
+        self._known = frozenset((*settings.secrets(), *secrets))
+        self.redact = Redactor(tuple(self._known))
         self._redactors: dict[frozenset[str], Redactor] = {}
 
     async def aclose(self) -> None:

@@ -8,10 +8,17 @@ Every request to the app passes one guard, in this order, before the MCP transpo
 
 1. `Host` must be one of ours (DNS-rebinding protection): 421 otherwise.
 2. `Origin`, when a browser sends one, must be one of ours: 403 otherwise.
-3. With `KEITARO_MCP_TOKEN` set, `Authorization: Bearer <token>` (compared in constant time): 401 otherwise,
-   with `WWW-Authenticate: Bearer realm="keitaro-mcp"` (RFC 6750; `error="invalid_token"` when a wrong token was
-   sent). The token is static, so no OAuth resource metadata is advertised: there is no authorization server a
-   client could go to.
+3. With `KEITARO_MCP_TOKEN`, or `[users]` in the configuration file, `Authorization: Bearer <token>`: the token
+   names the user the request acts for (keitaro_mcp.auth; static tokens compared in constant time, OAuth access
+   tokens checked as JWTs). 401 otherwise, with `WWW-Authenticate: Bearer realm="keitaro-mcp"` (RFC 6750;
+   `error="invalid_token"` when a token was sent). The user reaches the MCP handlers through the SDK's
+   `get_access_token()`.
+
+With `[oauth]` configured, this server is an OAuth resource server: the protected-resource metadata (RFC 9728,
+the SDK's route) is served without a token at `/.well-known/oauth-protected-resource/mcp` (the path follows the
+configured audience) and names the identity provider, and every 401 carries its URL as `resource_metadata`, so a
+client knows where to sign in. A static token has no authorization server, so without `[oauth]` no metadata is
+advertised.
 
 `GET /healthz` answers 200 without these checks (load-balancer health probes carry neither token nor our Host);
 it reveals nothing and never touches the tracker.
@@ -25,7 +32,6 @@ needs `KEITARO_MCP_ALLOWED_HOSTS`; loopback names stay allowed for local probes.
 from __future__ import annotations
 
 import errno
-import hmac
 import ipaddress
 import json
 import os
@@ -33,11 +39,19 @@ import socket
 from collections.abc import Callable, Iterable
 
 import httpx
+from mcp.server.auth.middleware.auth_context import auth_context_var
+from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
+from mcp.server.auth.provider import TokenVerifier
+from mcp.server.auth.routes import build_resource_metadata_url, create_protected_resource_routes
 from mcp.server.transport_security import TransportSecuritySettings
+from pydantic import AnyHttpUrl
 from starlette.applications import Starlette
+from starlette.authentication import AuthCredentials
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from keitaro_mcp.auth import Authenticator
+from keitaro_mcp.config import Team
 from keitaro_mcp.http_limits import CancelOnDisconnect
 from keitaro_mcp.settings import Settings, SettingsError
 
@@ -83,12 +97,12 @@ def extra_hosts(raw: str | None) -> list[str]:
     return [h.strip().lower() for h in (raw or "").split(",") if h.strip()]
 
 
-def check_bind(settings: Settings, host: str, allowed_hosts: Iterable[str] = ()) -> None:
+def check_bind(settings: Settings, host: str, allowed_hosts: Iterable[str] = (), team: Team | None = None) -> None:
     """Raise SettingsError (one line) for a bind that would be unsafe or unusable."""
-    if not is_loopback(host) and not settings.mcp_token:
+    if not is_loopback(host) and not settings.mcp_token and not (team and team.users):
         raise SettingsError(
-            f"refusing to serve HTTP on {host} without KEITARO_MCP_TOKEN; set a long random token "
-            "(clients send it as 'Authorization: Bearer <token>')"
+            f"refusing to serve HTTP on {host} without KEITARO_MCP_TOKEN or [users] in KEITARO_CONFIG; set a long "
+            "random token (clients send it as 'Authorization: Bearer <token>')"
         )
     if host in _WILDCARDS and not list(allowed_hosts):
         raise SettingsError(
@@ -125,10 +139,19 @@ def _allowed(value: str, patterns: list[str]) -> bool:
 class HttpGuard:
     """ASGI middleware: health probe, then Host, Origin and bearer token checks (see the module docstring)."""
 
-    def __init__(self, app: ASGIApp, *, security: TransportSecuritySettings, token: str = "") -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        security: TransportSecuritySettings,
+        verifier: TokenVerifier | None = None,
+        resource_metadata: str | None = None,
+    ) -> None:
         self.app = app
         self.security = security
-        self._token = token.encode()
+        self.verifier = verifier
+        self.resource_metadata = resource_metadata
+        self._metadata_path = httpx.URL(resource_metadata).path if resource_metadata else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -145,18 +168,29 @@ class HttpGuard:
         if origin is not None and not _allowed(origin, self.security.allowed_origins):
             await _respond(send, 403, {"error": "invalid_origin", "error_description": "Invalid Origin header"})
             return
-        if self._token:
-            scheme, _, credentials = headers.get("authorization", "").partition(" ")
-            presented = credentials.strip().encode() if scheme.lower() == "bearer" else b""
-            if not presented or not hmac.compare_digest(presented, self._token):
-                challenge = f'Bearer realm="{REALM}"'
-                body = {"error": "unauthorized", "error_description": "Bearer token required"}
-                if presented:
-                    challenge += ', error="invalid_token", error_description="The bearer token is not valid"'
-                    body = {"error": "invalid_token", "error_description": "The bearer token is not valid"}
-                await _respond(send, 401, body, [(b"www-authenticate", challenge.encode())])
-                return
-        await self.app(scope, receive, send)
+        if self.verifier is None or scope["path"] == self._metadata_path:  # the metadata says how to sign in
+            await self.app(scope, receive, send)
+            return
+        scheme, _, credentials = headers.get("authorization", "").partition(" ")
+        presented = credentials.strip() if scheme.lower() == "bearer" else ""
+        access = await self.verifier.verify_token(presented) if presented else None
+        if access is None:
+            challenge = f'Bearer realm="{REALM}"'
+            body = {"error": "unauthorized", "error_description": "Bearer token required"}
+            if presented:
+                challenge += ', error="invalid_token", error_description="The bearer token is not valid"'
+                body = {"error": "invalid_token", "error_description": "The bearer token is not valid"}
+            if self.resource_metadata:
+                challenge += f', resource_metadata="{self.resource_metadata}"'
+            await _respond(send, 401, body, [(b"www-authenticate", challenge.encode())])
+            return
+        user = AuthenticatedUser(access)
+        scope["user"], scope["auth"] = user, AuthCredentials(access.scopes)
+        reset = auth_context_var.set(user)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            auth_context_var.reset(reset)
 
 
 async def _respond(send: Send, status: int, body: dict[str, str], extra: Iterable[tuple[bytes, bytes]] = ()) -> None:
@@ -169,31 +203,46 @@ async def _respond(send: Send, status: int, body: dict[str, str], extra: Iterabl
 def build_http_app(
     settings: Settings,
     *,
+    team: Team | None = None,
     host: str = "127.0.0.1",
     port: int = 8000,
     allowed_hosts: Iterable[str] | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    identity_network: httpx.AsyncBaseTransport | None = None,
 ) -> Starlette:
     """The ASGI app serving MCP at /mcp. `allowed_hosts` defaults to KEITARO_MCP_ALLOWED_HOSTS.
 
-    Raises SettingsError for an unsafe bind (beyond loopback without KEITARO_MCP_TOKEN) or a wildcard bind without
-    allowed host names. `transport` replaces the network to the tracker (tests).
+    Raises SettingsError for an unsafe bind (beyond loopback without a token) or a wildcard bind without allowed
+    host names. `transport` replaces the network to the tracker, `identity_network` to the identity provider's
+    keys (tests).
     """
     extra = extra_hosts(os.environ.get(ALLOWED_HOSTS_ENV)) if allowed_hosts is None else list(allowed_hosts)
-    check_bind(settings, host, extra)
+    team = team or Team.from_settings(settings)
+    check_bind(settings, host, extra, team)
     from keitaro_mcp.server import build_server
 
-    server = build_server(settings, transport=transport)
+    server = build_server(settings, transport=transport, team=team)
     security = security_settings(host, port, extra)
+    authenticator = Authenticator(team, settings.mcp_token, network=identity_network)
+    metadata_url = None
+    routes = []
+    if team.oauth is not None:
+        resource = AnyHttpUrl(team.oauth.audience)
+        metadata_url = str(build_resource_metadata_url(resource))
+        routes = create_protected_resource_routes(
+            resource_url=resource, authorization_servers=[AnyHttpUrl(team.oauth.issuer)], resource_name="Keitaro"
+        )
     app = server.streamable_http_app(
         streamable_http_path=MCP_PATH,
         json_response=True,
         stateless_http=True,
         transport_security=security,
         host=host,
+        custom_starlette_routes=routes,
     )
+    verifier = authenticator if authenticator.required else None
     app.add_middleware(CancelOnDisconnect)
-    app.add_middleware(HttpGuard, security=security, token=settings.mcp_token)
+    app.add_middleware(HttpGuard, security=security, verifier=verifier, resource_metadata=metadata_url)
     return app
 
 
@@ -232,13 +281,29 @@ def _bind_problem(exc: OSError, host: str) -> str:
     return exc.strerror or str(exc)
 
 
-def ready_line(settings: Settings, host: str, port: int, allowed_hosts: Iterable[str] = ()) -> str:
+def ready_line(
+    settings: Settings, host: str, port: int, allowed_hosts: Iterable[str] = (), team: Team | None = None
+) -> str:
     """What the HTTP transport says on stderr once it accepts connections: where, which transport, which auth."""
     url = f"http://{_host_name(host)}:{port}{MCP_PATH}"
-    auth = "bearer token (KEITARO_MCP_TOKEN)" if settings.mcp_token else "none (loopback only)"
     names = ", ".join(allowed_hosts)
     where = f"; all interfaces, clients use {names}" if host in _WILDCARDS else ""
-    tracker = "sandbox" if settings.is_sandbox else (settings.base_url or "not configured")
+    if team is None or team.source is None:
+        auth = "bearer token (KEITARO_MCP_TOKEN)" if settings.mcp_token else "none (loopback only)"
+        tracker = "sandbox" if settings.is_sandbox else (settings.base_url or "not configured")
+    else:
+        tokens = sum(1 for u in team.users if u.token)
+        auth = f"bearer tokens of {tokens} users" if tokens else ""
+        if team.oauth is not None:
+            auth += (" and " if auth else "") + f"OAuth sign-in ({team.oauth.issuer})"
+        if not team.users:
+            auth = "bearer token (KEITARO_MCP_TOKEN)" if settings.mcp_token else "none (loopback only)"
+        several = len(team.trackers) > 1
+        tracker = (
+            ",".join(t.name for t in team.trackers)
+            if several
+            else ("sandbox" if team.default.sandbox else team.default.root)
+        )
     return (
         f"keitaro-mcp: ready: MCP over streamable HTTP at {url}{where}; auth: {auth}; tracker: {tracker}; Ctrl-C stops"
     )
@@ -247,6 +312,7 @@ def ready_line(settings: Settings, host: str, port: int, allowed_hosts: Iterable
 def serve_http(
     settings: Settings,
     *,
+    team: Team | None = None,
     host: str,
     port: int,
     announce: Callable[[str], None] | None = None,
@@ -261,12 +327,12 @@ def serve_http(
     import uvicorn
 
     extra = extra_hosts(os.environ.get(ALLOWED_HOSTS_ENV))
-    check_bind(settings, host, extra)
+    check_bind(settings, host, extra, team)
     sock = bind_socket(host, port)
     port = sock.getsockname()[1]  # the real one when --port 0 asked for any free port
     if before_start is not None:
         before_start(settings)
-    app = build_http_app(settings, host=host, port=port, allowed_hosts=extra)
+    app = build_http_app(settings, team=team, host=host, port=port, allowed_hosts=extra)
     config = uvicorn.Config(
         app,
         host=host,
@@ -277,7 +343,7 @@ def serve_http(
         server_header=False,
         timeout_graceful_shutdown=5,
     )
-    line = ready_line(settings, host, port, extra)
+    line = ready_line(settings, host, port, extra, team)
 
     class _Server(uvicorn.Server):
         async def startup(self, sockets: list[socket.socket] | None = None) -> None:

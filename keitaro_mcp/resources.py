@@ -7,7 +7,7 @@ The report view (`ui://keitaro/report.html`, an MCP Apps HTML document for hosts
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from mcp.shared.exceptions import MCPError
@@ -25,6 +25,7 @@ from keitaro_mcp.report_catalog import (
     PERIODS,
 )
 from keitaro_mcp.tool_index import ToolCard
+from keitaro_mcp.tracker import Tracker
 from keitaro_mcp.views import read_view, view_resources
 
 __all__ = ["RESOURCES", "list_resources", "read_resource"]
@@ -39,19 +40,22 @@ RESOURCES: dict[str, tuple[str, str]] = {
     "keitaro://tools": ("tools", "The tools this server exposes, by toolset, with their access."),
 }
 """uri -> (name, description)."""
+TRACKERS = "keitaro://trackers"
+"""Listed only when the server has several trackers."""
 
 
-def list_resources() -> list[Resource]:
+def list_resources(*, trackers: bool = False) -> list[Resource]:
+    several = {TRACKERS: ("trackers", "The trackers you may use (the tracker argument), the default first.")}
     return [
         *(
             Resource(uri=uri, name=name, description=description, mime_type=MIME)
-            for uri, (name, description) in RESOURCES.items()
+            for uri, (name, description) in (RESOURCES | (several if trackers else {})).items()
         ),
         *view_resources(),
     ]
 
 
-def _content(uri: str, tools: Iterable[Operation[Any] | ToolCard]) -> Any:
+def _content(uri: str, tools: Iterable[Operation[Any] | ToolCard], trackers: Sequence[Tracker]) -> Any:
     if uri == "keitaro://catalog/measures":
         return MEASURES
     if uri == "keitaro://catalog/dimensions":
@@ -70,12 +74,20 @@ def _content(uri: str, tools: Iterable[Operation[Any] | ToolCard]) -> Any:
             access = access_label(op.effect)
             by_set.setdefault(op.toolset, []).append(f"{op.name} ({access})")
         return by_set
+    if uri == TRACKERS and len(trackers) > 1:
+        return [
+            {"name": t.name, "url": t.root, "timezone": t.timezone or "UTC", **({"default": True} if i == 0 else {})}
+            for i, t in enumerate(trackers)
+        ]
     raise MCPError(code=INVALID_PARAMS, message=f"Unknown resource: {uri}", data={"uri": uri})
 
 
-def read_resource(uri: str, tools: Iterable[Operation[Any] | ToolCard]) -> list[TextResourceContents]:
-    """The resource's JSON text (a view: its HTML); an unknown URI is JSON-RPC -32602 (not found, SEP-2164)."""
+def read_resource(
+    uri: str, tools: Iterable[Operation[Any] | ToolCard], trackers: Sequence[Tracker] = ()
+) -> list[TextResourceContents]:
+    """The resource's JSON text (a view: its HTML); an unknown URI is JSON-RPC -32602 (not found, SEP-2164).
+    `trackers`: those the caller may use, as they reach them."""
     view = read_view(uri)
     if view is not None:
         return view
-    return [TextResourceContents(uri=uri, mime_type=MIME, text=to_json(_content(uri, tools)))]
+    return [TextResourceContents(uri=uri, mime_type=MIME, text=to_json(_content(uri, tools, trackers)))]

@@ -37,6 +37,8 @@ from pydantic import ValidationError
 
 from keitaro_mcp import __version__, prompts, resources, views
 from keitaro_mcp.audit import AuditLog, CallTool, audited
+from keitaro_mcp.callers import TRACKER_ARGUMENT, Callers, View
+from keitaro_mcp.config import Team
 from keitaro_mcp.context import OperationFacts, note_tracker, request_info, template_url
 from keitaro_mcp.envelope import Envelope, RequestInfo, error_envelope, to_json
 from keitaro_mcp.executor import Executor
@@ -44,7 +46,7 @@ from keitaro_mcp.limits import oversized
 from keitaro_mcp.registry import TRACKER_PLACEHOLDERS, Operation
 from keitaro_mcp.settings import Settings
 from keitaro_mcp.tool_index import ToolCard, card_for, load_cards, resolve
-from keitaro_mcp.tracker import Tracker
+from keitaro_mcp.tracker import LOCAL_USER, UNCONFIGURED_BASE_URL, Tracker
 from keitaro_mcp.transport import Transport
 from keitaro_mcp.validation import describe_validation_error
 
@@ -59,6 +61,18 @@ INSTRUCTIONS = (
     "list_campaign_flows). Archived entities answer not_found (list_deleted_* tools list some). "
     "Report numbers are in the tracker's currency."
 )
+
+
+_SEVERAL = (
+    " The tracker argument picks the tracker (default {default}); keitaro://trackers lists them; envelopes name it."
+)
+
+
+def _instructions(team: Team) -> str:
+    if len(team.trackers) == 1:
+        return INSTRUCTIONS
+    several = INSTRUCTIONS.replace("Tools for one Keitaro tracker", f"Tools for {len(team.trackers)} Keitaro trackers")
+    return several + _SEVERAL.format(default=team.default.name)
 
 
 @dataclass
@@ -82,12 +96,15 @@ def build_server(
     *,
     transport: httpx.AsyncBaseTransport | None = None,
     operations: Iterable[Operation[Any]] | None = None,
+    team: Team | None = None,
 ) -> Server[AppState]:
     """A server for these settings. `transport` replaces the network (tests: MockTransport, ASGI sandbox).
 
     Tools are listed from the generated tool index; an operation's module is imported when one of its tools is
-    first called. Passing `operations` serves exactly those instead (no index).
+    first called. Passing `operations` serves exactly those instead (no index). `team` is the configuration
+    file's trackers and users (keitaro_mcp.config); without it, the environment's single tracker.
     """
+    team = team or Team.from_settings(settings)
     if operations is None:
         cards = load_cards()
         resolve_card = resolve
@@ -99,9 +116,8 @@ def build_server(
             return given[card.name]
 
     every = {card.name: card for card in cards}
-    enabled = [c for c in cards if c.toolset in settings.toolsets and not (settings.read_only and c.writes)]
-    by_name = {card.name: card for card in enabled}
-    tools = [views.link(card.tool) for card in enabled]
+    callers = Callers(settings, team, cards)
+    several = len(team.trackers) > 1
     resolved: dict[str, Operation[Any]] = {}
 
     def operation(card: ToolCard) -> Operation[Any]:
@@ -110,14 +126,11 @@ def build_server(
             op = resolved[card.name] = resolve_card(card)
         return op
 
-    # The one tracker the environment configures; every call names the tracker it goes to.
-    tracker = Tracker.from_settings(settings)
-
     audit = AuditLog(settings.audit_log, reads=settings.audit_reads) if settings.audit_log else None
 
     @asynccontextmanager
     async def lifespan(_: Server[AppState]) -> AsyncIterator[AppState]:
-        executor = Executor(settings, Transport.from_settings(settings, transport))
+        executor = Executor(settings, Transport.from_settings(settings, transport), secrets=team.secrets())
         try:
             yield AppState(executor=executor)
         finally:
@@ -126,12 +139,12 @@ def build_server(
                 audit.close()
 
     async def list_tools(ctx: ServerRequestContext[AppState], params: PaginatedRequestParams | None) -> ListToolsResult:
-        return ListToolsResult(tools=tools)
+        return ListToolsResult(tools=callers.current().tools)
 
-    def configured_url(op: Operation[Any], args: Any) -> str | None:
+    def configured_url(tracker: Tracker, op: Operation[Any], args: Any) -> str | None:
         """The URL a call would have used, as KEITARO_URL is configured (ids filled); KEITARO_URL itself when it
         is unusable, None when it is not set."""
-        if settings.base_url is None:
+        if tracker.base_url == UNCONFIGURED_BASE_URL:
             return settings.configured_url or None
         if set(op.path_fields) & TRACKER_PLACEHOLDERS:  # the postback key stays a placeholder
             return template_url(tracker, op)
@@ -141,56 +154,71 @@ def build_server(
 
     async def call_tool(ctx: ServerRequestContext[AppState], params: CallToolRequestParams) -> CallToolResult:
         executor = ctx.lifespan_context.executor
+        view = callers.current()
+        caller = view.caller
+        arguments: dict[str, Any] = dict(params.arguments or {})
+        chosen = arguments.pop(TRACKER_ARGUMENT, None) if view.chooses_tracker else None
+        tracker = caller.tracker(chosen if isinstance(chosen, str) else None) or team.default
         note_tracker(tracker)
         redact = executor.redactor_for(tracker)
-        card = by_name.get(params.name)
+        card = view.by_name.get(params.name)
 
         def not_sent(op: OperationFacts) -> RequestInfo:
             """The envelope's request for a call refused before sending: the operation's URL, unfilled."""
             return request_info(op.method, template_url(tracker, op), redact)
 
+        def result(envelope: Envelope, *, masked: bool = False) -> CallToolResult:
+            if several:  # with several trackers, every envelope names the one it went to
+                envelope["tracker"] = tracker.name
+            return envelope_result(envelope if masked else redact(envelope))
+
         if card is None:
             known = every.get(params.name)
-            if known is not None and settings.read_only and known.writes and known.toolset in settings.toolsets:
-                message = f"{known.name} writes to the tracker and the server is read-only (KEITARO_READ_ONLY=true)"
+            if known is not None and caller.read_only and known.writes and known.toolset in caller.toolsets:
+                server_wide = caller.why_read_only.startswith("KEITARO")
+                whose = "the server is" if server_wide else "your access is"
+                message = f"{known.name} writes to the tracker and {whose} read-only ({caller.why_read_only})"
+                hint = None if server_wide else "This user may only read on this server; writes are disabled for them."
                 info = not_sent(known)
-                return envelope_result(error_envelope(info, known.resource, known.operation, "read_only", message))
+                return result(error_envelope(info, known.resource, known.operation, "read_only", message, hint=hint))
             if known is not None:
+                how = "set KEITARO_TOOLSETS" if caller.name == LOCAL_USER else f"[users.{caller.name}] toolsets"
                 raise MCPError(
                     code=INVALID_PARAMS,
-                    message=f"Tool {params.name} is in toolset '{known.toolset}', which is not enabled "
-                    "(set KEITARO_TOOLSETS)",
+                    message=f"Tool {params.name} is in toolset '{known.toolset}', which is not enabled ({how})",
                 )
             close = difflib.get_close_matches(params.name, list(every), n=1)
             guess = f"; did you mean {close[0]}?" if close else " (keitaro-mcp tools lists them)"
             raise MCPError(code=INVALID_PARAMS, message=f"Unknown tool: {params.name}{guess}")
         op = operation(card)
-        arguments: dict[str, Any] = dict(params.arguments or {})
-        if too_big := oversized(arguments):
-            field, problem = too_big
+        refused = _bad_tracker(view, chosen)
+        if refused is None and (too_big := oversized(arguments)):
+            refused = too_big
+        if refused is not None:
+            field, problem = refused
             message = f"Invalid arguments for {op.name}: {field}: {problem}"
             envelope = error_envelope(not_sent(op), op.resource, op.operation, "invalid_arguments", message)
             envelope["error"]["responseData"] = [{"field": field, "problem": problem}]
-            return envelope_result(redact(envelope))
+            return result(envelope)
         try:
             args = op.params.model_validate(arguments)
         except ValidationError as exc:
             message, fields = describe_validation_error(op, exc)
             envelope = error_envelope(not_sent(op), op.resource, op.operation, "invalid_arguments", message)
             envelope["error"]["responseData"] = fields
-            return envelope_result(redact(envelope))
+            return result(envelope)
         if tracker.problem:
             # Checked after the arguments, so the envelope shows the request as it would have gone out.
-            info = request_info(op.method, configured_url(op, args), redact)
-            return envelope_result(redact(error_envelope(info, op.resource, op.operation, "config", tracker.problem)))
+            info = request_info(op.method, configured_url(tracker, op, args), redact)
+            return result(error_envelope(info, op.resource, op.operation, "config", tracker.problem))
         envelope = await executor.call(op, args, tracker=tracker, progress=ctx.session.report_progress)
-        return envelope_result(envelope)
+        return result(envelope, masked=True)
 
     # Resources (the report catalogues, the enabled tools) and prompts: small, static, exact.
     async def list_resources(
         ctx: ServerRequestContext[AppState], params: PaginatedRequestParams | None
     ) -> ListResourcesResult:
-        return ListResourcesResult(resources=resources.list_resources())
+        return ListResourcesResult(resources=resources.list_resources(trackers=several))
 
     async def list_resource_templates(
         ctx: ServerRequestContext[AppState], params: PaginatedRequestParams | None
@@ -201,7 +229,9 @@ def build_server(
     async def read_resource(
         ctx: ServerRequestContext[AppState], params: ReadResourceRequestParams
     ) -> ReadResourceResult:
-        return ReadResourceResult(contents=list(resources.read_resource(str(params.uri), enabled)))
+        view = callers.current()
+        uri = str(params.uri)
+        return ReadResourceResult(contents=list(resources.read_resource(uri, view.enabled, view.caller.trackers)))
 
     async def list_prompts(
         ctx: ServerRequestContext[AppState], params: PaginatedRequestParams | None
@@ -216,14 +246,14 @@ def build_server(
     if audit is not None:
         writes = {card.name: card.writes for card in cards}
         handle_call = audited(
-            call_tool, audit, writes, tracker, lambda c, t: c.lifespan_context.executor.redactor_for(t)
+            call_tool, audit, writes, team.default, lambda c, t: c.lifespan_context.executor.redactor_for(t)
         )
 
     server = Server(
         "keitaro-mcp",
         version=__version__,
         title="Keitaro",
-        instructions=INSTRUCTIONS,
+        instructions=_instructions(team),
         lifespan=lifespan,
         on_list_tools=list_tools,
         on_call_tool=handle_call,
@@ -236,3 +266,13 @@ def build_server(
     # MCP Apps: report tools link the report view; clients without the extension ignore the link.
     server.extensions[views.EXTENSION_ID] = {}
     return server
+
+
+def _bad_tracker(view: View, chosen: object) -> tuple[str, str] | None:
+    """(field, problem) when the `tracker` argument names no tracker this caller may use."""
+    if chosen is None or not view.chooses_tracker:
+        return None
+    names = [t.name for t in view.caller.trackers]
+    if chosen in names:
+        return None
+    return TRACKER_ARGUMENT, f"must be one of {', '.join(names)} (the trackers you may use); got {chosen!r}"

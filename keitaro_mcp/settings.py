@@ -19,7 +19,17 @@ from urllib.parse import urlsplit
 
 from keitaro_mcp.toolsets import ALL_TOOLSETS, DEFAULT_TOOLSETS
 
-__all__ = ["ENV_VARS", "SANDBOX_URL", "Settings", "SettingsError", "export_root", "load_settings", "normalize_url"]
+__all__ = [
+    "ENV_VARS",
+    "SANDBOX_URL",
+    "Settings",
+    "SettingsError",
+    "export_root",
+    "load_settings",
+    "normalize_url",
+    "parse_timezone",
+    "parse_toolsets",
+]
 
 SANDBOX_URL = "sandbox"
 ADMIN_API_PATH = "/admin_api/v1"
@@ -40,6 +50,11 @@ ENV_VARS: dict[str, tuple[str, bool, bool]] = {
     "KEITARO_MCP_TOKEN": ("Bearer token required from HTTP clients (streamable HTTP transport).", False, True),
     "KEITARO_MCP_ALLOWED_HOSTS": (
         "HTTP transport: comma list of host names clients use (behind a proxy).",
+        False,
+        False,
+    ),
+    "KEITARO_CONFIG": (
+        "Team configuration file (TOML): several trackers, users with their own keys and tokens, OAuth sign-in.",
         False,
         False,
     ),
@@ -138,7 +153,8 @@ def _flag(env: Mapping[str, str], name: str) -> bool:
     raise SettingsError(f"{name}={env[name]!r} is not a boolean; use true or false")
 
 
-def _toolsets(raw: str | None) -> frozenset[str]:
+def parse_toolsets(raw: str | None, name: str = "KEITARO_TOOLSETS") -> frozenset[str]:
+    """A comma list of toolsets ('all', 'default' and names); `name` is what the error names."""
     if raw is None or not raw.strip():
         return DEFAULT_TOOLSETS
     names = {n.strip().lower() for n in raw.split(",") if n.strip()}
@@ -149,8 +165,8 @@ def _toolsets(raw: str | None) -> frozenset[str]:
     unknown = sorted(names - ALL_TOOLSETS)
     if unknown:
         allowed = ", ".join(sorted(ALL_TOOLSETS))
-        named = ", ".join(_with_guess(name, (*ALL_TOOLSETS, "all", "default")) for name in unknown)
-        raise SettingsError(f"KEITARO_TOOLSETS has unknown toolset(s) {named}; allowed: all, default, {allowed}")
+        named = ", ".join(_with_guess(n, (*ALL_TOOLSETS, "all", "default")) for n in unknown)
+        raise SettingsError(f"{name} has unknown toolset(s) {named}; allowed: all, default, {allowed}")
     return frozenset(names)
 
 
@@ -214,13 +230,16 @@ def _audit_log(raw: str | None) -> str | None:
     return path
 
 
-def _timezone(raw: str | None) -> str | None:
-    if raw is None or not raw.strip():
+def parse_timezone(raw: object, name: str = "KEITARO_TIMEZONE") -> str | None:
+    """An IANA zone name, or None when empty; `name` is what the error names."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
+    if not isinstance(raw, str):
+        raise SettingsError(f"{name}={raw!r} is not an IANA timezone such as Europe/Berlin")
     from keitaro_mcp.zones import is_zone
 
     if not is_zone(raw.strip()):
-        raise SettingsError(f"KEITARO_TIMEZONE={raw!r} is not an IANA timezone such as Europe/Berlin")
+        raise SettingsError(f"{name}={raw!r} is not an IANA timezone such as Europe/Berlin")
     return raw.strip()
 
 
@@ -261,9 +280,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         api_key=api_key,
         timeout=_timeout(env.get("KEITARO_TIMEOUT")),
         read_only=_flag(env, "KEITARO_READ_ONLY"),
-        toolsets=_toolsets(env.get("KEITARO_TOOLSETS")),
+        toolsets=parse_toolsets(env.get("KEITARO_TOOLSETS")),
         postback_key=postback_key,
-        timezone=_timezone(env.get("KEITARO_TIMEZONE")),
+        timezone=parse_timezone(env.get("KEITARO_TIMEZONE")),
         mcp_token=env.get("KEITARO_MCP_TOKEN", "").strip(),
         debug=_flag(env, "KEITARO_DEBUG"),
         export_dir=_export_dir(env.get("KEITARO_EXPORT_DIR")),

@@ -1,4 +1,5 @@
-"""Toolsets: named groups of tools, fixed at start-up (the spec forbids tools/list varying per connection)."""
+"""Toolsets: named groups of tools, fixed at start-up for the server and for each configured user (tools/list may
+vary by the request's authorization, never per connection or as a side effect of a call)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,10 @@
 """The tracker one call talks to: where it is, the keys that open it and the zone its days are counted in.
 
 A `Tracker` is a value handed to every call (through the call context), never read from the process: the
-transport keeps one connection pool per tracker base URL and sets the API key on each request, so calls with
-different keys or different trackers can share one server. Today's single tracker is `Tracker.from_settings`.
+transport keeps one connection pool per tracker base URL and user and sets the API key on each request, so
+calls of different people or to different trackers share one server and no connection. The environment's
+single tracker is `Tracker.from_settings`; a team's trackers, and each user's own key, come from
+keitaro_mcp.config.
 """
 
 from __future__ import annotations
@@ -11,7 +13,12 @@ from dataclasses import dataclass, field
 
 from keitaro_mcp.settings import ADMIN_API_PATH, Settings
 
-__all__ = ["UNCONFIGURED_BASE_URL", "Tracker"]
+__all__ = ["DEFAULT_NAME", "LOCAL_USER", "UNCONFIGURED_BASE_URL", "Tracker"]
+
+DEFAULT_NAME = "default"
+"""The name of the environment's single tracker."""
+LOCAL_USER = "local"
+"""Who acts when nobody signed in: stdio, and HTTP with KEITARO_MCP_TOKEN or without a token."""
 
 UNCONFIGURED_BASE_URL = "http://unconfigured.invalid/admin_api/v1"
 """Where a tracker without a usable URL points: never contacted (its `problem` stops every request first)."""
@@ -31,6 +38,10 @@ class Tracker:
     """The built-in demo tracker, reached in-process."""
     problem: str | None = None
     """Why calls cannot reach this tracker (a `config` error naming the variable to set), or None."""
+    name: str = DEFAULT_NAME
+    """Its name in the configuration file (`[trackers.<name>]`): the `tracker` argument's value."""
+    user: str = LOCAL_USER
+    """Whose key this is: a `[users]` entry, or LOCAL_USER for the server's own key."""
 
     @property
     def root(self) -> str:

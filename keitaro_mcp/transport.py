@@ -9,7 +9,7 @@ Rules every request follows, whatever tool sends it:
 * Only what is safe to repeat is retried (`retry=True`: reads and idempotent writes), on a connection failure, a
   connect/pool timeout, or 429/502/503/504, with jittered exponential backoff or the tracker's `Retry-After` when
   it is short; a write that may have reached the tracker is sent once.
-* At most `MAX_CONNECTIONS` requests are in flight to one tracker.
+* At most `MAX_CONNECTIONS` requests are in flight to one tracker for one user; users share no connection.
 
 The answer is an `httpx.Response` (body read) or a `Failure`; keitaro_mcp.classify turns either into data or an
 error kind.
@@ -83,7 +83,8 @@ class Transport:
         self.max_retries = max_retries
         self._network = network
         self._sleep = sleep
-        self._pools: dict[str, httpx.AsyncClient] = {}
+        self._pools: dict[tuple[str, str], httpx.AsyncClient] = {}
+        self._sandboxes: dict[str, httpx.AsyncBaseTransport] = {}
 
     @classmethod
     def from_settings(
@@ -92,20 +93,24 @@ class Transport:
         return cls(timeout=settings.timeout, max_retries=settings.max_retries, network=network, sleep=sleep)
 
     @property
-    def pools(self) -> dict[str, httpx.AsyncClient]:
-        """The connection pools made so far, by tracker base URL."""
+    def pools(self) -> dict[tuple[str, str], httpx.AsyncClient]:
+        """The connection pools made so far, by tracker base URL and user."""
         return self._pools
 
     def pool(self, tracker: Tracker) -> httpx.AsyncClient:
-        """The tracker's httpx client, made on first use: start-up pays for neither its TLS context nor the sandbox."""
-        http = self._pools.get(tracker.base_url)
+        """The httpx client of this tracker and user, made on first use: start-up pays for neither its TLS context
+        nor the sandbox. Each user has pools of their own: no connection carries two people's requests."""
+        http = self._pools.get((tracker.base_url, tracker.user))
         if http is None:
             network = self._network
             if tracker.sandbox and network is None:
                 from keitaro_mcp.sandbox_link import sandbox_transport
 
-                network = sandbox_transport()
-            http = self._pools[tracker.base_url] = httpx.AsyncClient(
+                # One in-process sandbox per tracker, whoever calls it.
+                network = self._sandboxes.get(tracker.base_url)
+                if network is None:
+                    network = self._sandboxes[tracker.base_url] = sandbox_transport()
+            http = self._pools[(tracker.base_url, tracker.user)] = httpx.AsyncClient(
                 base_url=tracker.base_url + "/",
                 headers={
                     "Accept": "application/json",

@@ -1,7 +1,9 @@
 """Pytest plugin: no secret ever shows up in anything the test suite produces.
 
 Loaded from tests/conftest.py (`pytest_plugins = ["tests.secrets_guard"]`). The secrets are the suite's API key and
-postback key (tests/conftest.py) and the HTTP token (`TEST_MCP_TOKEN`), plus anything a test `register`s. While
+postback key (tests/conftest.py) and the HTTP token (`TEST_MCP_TOKEN`), plus anything a test `register`s: team
+mode's users' Keitaro keys and bearer tokens and every access token its identity provider signs
+(tests/team/conftest.py), the variables of the README's team recipes. While
 the suite runs, the plugin looks at:
 
 * every tool result an MCP `Client` returns, and the text of anything `call_tool` raises (every client: in-memory,

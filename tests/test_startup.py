@@ -30,7 +30,7 @@ async def test_the_http_client_is_made_on_first_use() -> None:
     response = await transport.send(tracker, "GET", "/campaigns/1", retry=True)
     assert isinstance(response, httpx.Response) and response.json() == {"id": 1}
     assert transport.pool(tracker) is transport.pool(tracker)  # one client per tracker from then on
-    assert list(transport.pools) == [tracker.base_url]
+    assert list(transport.pools) == [(tracker.base_url, "local")]
     assert sent[0].headers["Api-Key"] == settings.api_key
     assert str(sent[0].url) == "http://tracker.test/admin_api/v1/campaigns/1"
     await transport.aclose()
