@@ -253,8 +253,9 @@ def refresh_figures(benchmarks: Path) -> list[Path]:
 def main() -> int:
     root = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(".")
     changed = regenerate(root)
-    for path in changed:
-        print(f"rewrote {path}" if path.exists() else f"removed {path}")
+    for path in dict.fromkeys(p.resolve() for p in changed):
+        shown = path.relative_to(root.resolve()) if path.is_relative_to(root.resolve()) else path
+        print(f"rewrote {shown}" if path.exists() else f"removed {shown}")
     if not changed:
         print("every generated file is current")
     return 0
