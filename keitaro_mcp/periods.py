@@ -72,8 +72,8 @@ OurPeriod = Literal["this_week", "last_week", "this_month", "last_month"]
 KEITARO_INTERVALS: tuple[str, ...] = get_args(KeitaroInterval)
 OUR_PERIODS: tuple[str, ...] = get_args(OurPeriod)
 PERIOD_HELP = (
-    "today, yesterday, last_N_days, this_week, last_week, this_month, last_month, all_time, a Keitaro preset, "
-    "YYYY-MM-DD or FROM..TO"
+    "today, yesterday, last_N_days, this_week, last_week, this_month, last_month, all_time, YYYY-MM-DD or FROM..TO "
+    "(keitaro://catalog/periods)"
 )
 
 # ASCII digits only: `\d` would take Arabic-Indic or full-width digits, which int() reads and Keitaro does not.

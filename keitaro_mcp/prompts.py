@@ -101,7 +101,7 @@ def _debug(args: dict[str, str]) -> str:
         assert campaign is not None
         if not campaign.isdigit():
             raise MCPError(code=INVALID_PARAMS, message=f"campaign_id: {campaign!r} is not a campaign id")
-        target = {"campaign_id": int(campaign), "period": _period(args, "7_days_ago")}
+        target = {"campaign_id": int(campaign), "period": _period(args, "last_7_days")}
     return "\n".join(
         [
             "Find out why conversions are missing.",

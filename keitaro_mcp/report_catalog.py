@@ -34,6 +34,7 @@ __all__ = [
     "DIMENSIONS_URI",
     "DIMENSION_GROUPS",
     "EXPRESSION_SHAPES",
+    "KEITARO_PRESETS",
     "MAX_COLUMNS",
     "MAX_DIMENSIONS",
     "MAX_FILTERS",
@@ -182,24 +183,28 @@ EXPRESSION_SHAPES: dict[ExpressionKind, str] = {
 }
 
 PERIODS: dict[str, str] = {
-    "today": "today (Keitaro preset)",
-    "yesterday": "yesterday (Keitaro preset)",
-    "7_days_ago": "the last 7 days, today included (Keitaro preset)",
-    "first_day_of_this_week": "Monday to today (Keitaro preset)",
-    "1_month_ago": "same day last month to today (Keitaro preset)",
-    "first_day_of_this_month": "1st of this month to today (Keitaro preset)",
-    "1_year_ago": "same day last year to today (Keitaro preset)",
-    "first_day_of_this_year": "1 January to today (Keitaro preset)",
-    "all_time": "everything (Keitaro preset)",
-    "this_week": "Monday to today, sent as from/to",
-    "last_week": "last Monday to Sunday, sent as from/to",
-    "this_month": "1st of this month to today, sent as from/to",
-    "last_month": "the whole previous month, sent as from/to",
-    "days: N": "the last N calendar days, today included",
-    "date: YYYY-MM-DD": "one day",
-    "from/to": "YYYY-MM-DD or YYYY-MM-DD HH:MM[:SS], inclusive",
+    "today": "today, midnight to now",
+    "yesterday": "the whole of yesterday",
+    "last_N_days": "the last N calendar days, today included (last_7_days, last_30_days)",
+    "this_week": "Monday to today",
+    "last_week": "last Monday to Sunday",
+    "this_month": "the 1st of this month to today",
+    "last_month": "the whole previous month",
+    "all_time": "everything; meta.range says the span the data covers",
+    "YYYY-MM-DD": "one day",
+    "FROM..TO": "from and to inclusive, each YYYY-MM-DD or YYYY-MM-DD HH:MM[:SS]",
 }
-assert set(KEITARO_INTERVALS) | set(OUR_PERIODS) <= set(PERIODS)
+"""What the `period` argument takes (its description lists the same names); days are counted in the timezone."""
+KEITARO_PRESETS: dict[str, str] = {
+    "7_days_ago": "last_7_days",
+    "first_day_of_this_week": "this_week",
+    "1_month_ago": "the same day last month to today",
+    "first_day_of_this_month": "this_month",
+    "1_year_ago": "the same day last year to today",
+    "first_day_of_this_year": "1 January to today",
+}
+"""Keitaro's own preset names, accepted as they are (sent to the tracker as its `interval`)."""
+assert set(KEITARO_INTERVALS) <= set(PERIODS) | set(KEITARO_PRESETS) and set(OUR_PERIODS) <= set(PERIODS)
 
 # Names people (and older scripts) use for something Keitaro spells differently.
 _ALIASES: dict[str, str] = {

@@ -20,6 +20,7 @@ from keitaro_mcp.report_catalog import (
     CONVERSION_DIMENSIONS,
     DIMENSION_GROUPS,
     EXPRESSION_SHAPES,
+    KEITARO_PRESETS,
     MEASURES,
     OPERATORS,
     PERIODS,
@@ -67,7 +68,11 @@ def _content(uri: str, tools: Iterable[Operation[Any] | ToolCard], trackers: Seq
     if uri == "keitaro://catalog/operators":
         return {op: EXPRESSION_SHAPES[kind] for op, kind in OPERATORS.items()}
     if uri == "keitaro://catalog/periods":
-        return {**PERIODS, "timezone": "IANA name; default KEITARO_TIMEZONE, else UTC"}
+        return {
+            **PERIODS,
+            "keitaro_presets": KEITARO_PRESETS,
+            "timezone": "the timezone argument (IANA name); default KEITARO_TIMEZONE, else UTC",
+        }
     if uri == "keitaro://tools":
         by_set: dict[str, list[str]] = {}
         for op in tools:

@@ -33,16 +33,17 @@ def _inline(node: Any, defs: dict[str, Any]) -> Any:
 
 
 _WIRE_ONLY_AT_ROOT = ("additionalProperties",)
-_SERVER_SIDE_ONLY = ("minLength", "maxLength", "pattern", "minimum")
+_SERVER_SIDE_ONLY = ("minLength", "maxLength", "minimum")
 
 
 def _trim_nested(node: Any, *, root: bool) -> Any:
     """Keywords the server enforces anyway, kept off the wire where they cost tokens and teach the model nothing.
 
     `additionalProperties: false` stays on the root (the contract); nested objects are still validated with
-    extra="forbid". String lengths, patterns and lower bounds (ids >= 1, amounts >= 0: what any id or amount
-    is) are checked on the server and named in the error; a field's description says a format in words
-    (e.g. "YYYY-MM-DD"), which a model follows better than a regex. Upper bounds (limits) stay: they inform.
+    extra="forbid". String lengths and lower bounds (ids >= 1, amounts >= 0: what any id or amount is) are
+    checked on the server and named in the error. Formats are checked by validators (a field's description says
+    a format in words, e.g. "YYYY-MM-DD", which a model follows better than a regex); a `pattern` in a model is
+    a closed vocabulary or a real constraint and is published. Upper bounds (limits) stay: they inform.
     """
     if isinstance(node, dict):
         out: dict[str, Any] = {}

@@ -76,7 +76,7 @@ async def _debug_conversions(ctx: CallContext, args: DebugConversions) -> Envelo
         range_ = resolve_range(args, ctx.tracker, default="all_time")
         flt: list[dict[str, Any]] = [{"name": "sub_id", "operator": "EQUALS", "expression": args.sub_id}]
     else:
-        range_ = resolve_range(args, ctx.tracker, default="7_days_ago")
+        range_ = resolve_range(args, ctx.tracker, default="last_7_days")
         flt = [{"name": "campaign_id", "operator": "EQUALS", "expression": args.campaign_id}]
     await ctx.progress(0, steps, "clicks")
     clicks, click_rows = await ctx.rows(

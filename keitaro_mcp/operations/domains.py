@@ -24,7 +24,7 @@ class GetDomain(Params):
 
 
 class _DomainFields(Params):
-    default_campaign_id: Annotated[int, Int32] | None = Field(default=None, ge=0)
+    default_campaign_id: Annotated[int, Field(ge=0), Int32] | None = None
     """Served at the root; 0 for none."""
     catch_not_found: bool | None = None
     """Unknown paths to the default campaign."""
@@ -38,6 +38,8 @@ class CreateDomain(_DomainFields):
 
     name: str = Field(min_length=1)
     """e.g. go.example.com."""
+    is_ssl: bool = False
+    """Serve campaigns over HTTPS."""
     allow_indexing: bool | None = None
 
 

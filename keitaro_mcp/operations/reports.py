@@ -94,7 +94,10 @@ class ReportFilter(Params):
 
 
 FILTERS_DOC = "[[name, OPERATOR, value]]; " + OPERATORS_URI
-Filters = Annotated[list[Any], Field(description=FILTERS_DOC)]
+FILTER_ITEM = {"type": "array", "prefixItems": [{"type": "string"}, {"type": "string"}], "minItems": 2, "maxItems": 3}
+"""A filter as the schema publishes it: [name, OPERATOR] or [name, OPERATOR, value]. n8n's {name, operator,
+expression} objects are accepted too, unadvertised (check_filters)."""
+Filters = Annotated[list[Any], Field(description=FILTERS_DOC, json_schema_extra={"items": FILTER_ITEM})]
 
 
 def check_filters(items: list[Any] | None) -> list[Any] | None:

@@ -23,7 +23,7 @@ async def test_create_domain_sends_given_fields_and_unwraps_the_array(kt: Kt) ->
     args = {"name": "wire-create.example", "catch_not_found": True, "notes": "n", "allow_indexing": False}
     envelope = await kt.ok("create_domain", args)
     assert kt.wire.last.method == "POST" and kt.wire.last.path == "/domains"
-    assert kt.wire.last.body == args
+    assert kt.wire.last.body == {**args, "is_ssl": False}, "is_ssl is required by Keitaro's document: always sent"
     assert envelope["operation"] == "create" and "count" not in envelope
     assert envelope["data"]["name"] == "wire-create.example" and envelope["data"]["catch_not_found"] is True
 

@@ -34,7 +34,8 @@ async def test_resources_list_and_read() -> None:
         dims = await read("keitaro://catalog/dimensions")
         assert isinstance(dims, dict) and "sub_id_30" in dims["data"] and "status" in dims["conversion_log_only"]
         periods = await read("keitaro://catalog/periods")
-        assert isinstance(periods, dict) and "last_week" in periods and "7_days_ago" in periods
+        assert isinstance(periods, dict) and "last_week" in periods and "last_N_days" in periods
+        assert periods["keitaro_presets"]["7_days_ago"] == "last_7_days"
         tools = await read("keitaro://tools")
         assert tools == {"reports": ["build_report (read)", "compare_periods (read)", "debug_conversions (read)",
                                      "export_report (read, new local file)",

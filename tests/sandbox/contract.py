@@ -157,11 +157,7 @@ def apply_deltas(spec: dict[str, Any]) -> dict[str, Any]:
     paths["/campaigns/clean_archive"] = {
         "post": {"responses": {"200": {"description": "sandbox delta", "content": _content(SUCCESS)}}}
     }
-    # 12. POST /domains lists `is_ssl` as required although its own sample sends only the name (§10.7); the
-    #     reference and the sandbox require only `name`.
-    domain_body = paths["/domains"]["post"]["requestBody"]["content"][JSON]["schema"]
-    domain_body["required"] = ["name"]
-    # 13. Zip downloads are bytes; the document types them as a (text) string, which a validator cannot
+    # 12. Zip downloads are bytes; the document types them as a (text) string, which a validator cannot
     #     apply to binary content.
     for path in ("/offers/{id}/download", "/landing_pages/{id}/download"):
         _set_response(paths[path]["get"], "200", {}, "application/octet-stream")

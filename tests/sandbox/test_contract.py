@@ -41,7 +41,7 @@ REQUESTS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/conversions/log"): {"json": {"range": RANGE, "limit": 10, "columns": ["postback_datetime", "sub_id"],
                                             "filters": [{"name": "status", "operator": "EQUALS", "expression": "lead"}],
                                             "sort": [{"name": "postback_datetime", "order": "DESC"}]}},
-    ("POST", "/domains"): {"json": {"name": "domain1.com"}},
+    ("POST", "/domains"): {"json": {"name": "domain1.com", "is_ssl": False}},
     ("PUT", "/domains/{id}"): {"json": {"notes": "n", "is_ssl": True}},
     ("GET", "/groups"): {"params": {"type": "campaigns"}},
     ("POST", "/groups"): {"json": {"name": "Test Group X", "type": "campaigns"}},

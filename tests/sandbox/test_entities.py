@@ -153,7 +153,7 @@ def test_offers_landings_networks_sources(fresh: Api) -> None:
 
 
 def test_domains_groups_users(fresh: Api) -> None:
-    created = fresh.ok("POST", "/domains", json={"name": "domain1.com"})
+    created = fresh.ok("POST", "/domains", json={"name": "domain1.com", "is_ssl": True})
     did = created[0]["id"]
     assert fresh.ok("POST", f"/domains/{did}/check")["name"] == "domain1.com"
     assert fresh.ok("DELETE", f"/domains/{did}")["state"] == "deleted"
