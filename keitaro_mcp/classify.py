@@ -19,7 +19,7 @@ from keitaro_mcp.errors import HINTS, ErrorKind, classify_status, is_cloudflare,
 from keitaro_mcp.transport import Failure
 
 __all__ = [
-    "MAX_ERROR_TEXT",
+    "MAX_ERROR_BODY",
     "MAYBE_APPLIED",
     "TRUNCATED_JSON",
     "Ok",
@@ -28,7 +28,9 @@ __all__ = [
     "classify_response",
 ]
 
-MAX_ERROR_TEXT = 2000
+MAX_ERROR_BODY = 4000
+"""Characters of an error answer kept in `responseData`: Keitaro's own error bodies are short; a longer one (an HTML
+page, a 20 MB 404) is cut, unparsed, and says how long it was."""
 MAYBE_APPLIED = "This write is not safe to repeat and may have been applied: check the tracker before calling again."
 TRUNCATED_JSON = (
     "The tracker accepted the request but its JSON answer was cut off: a read can be repeated; a write was "
@@ -66,14 +68,17 @@ def classify_response(response: httpx.Response, expect: Expect = "json") -> Ok |
     text = response.text
     data: Any = None
     parsed = False
-    if text.strip():
+    ok = 200 <= status < 300
+    if not ok and len(text) > MAX_ERROR_BODY:
+        text = text[:MAX_ERROR_BODY] + f"... (cut: {len(response.content):,} bytes in all)"
+    elif text.strip():
         try:
             data = json.loads(text)
             parsed = True
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
             data = None
     headers = {k.lower(): v for k, v in response.headers.items()}
-    if 200 <= status < 300:
+    if ok:
         if parsed or not text.strip():
             return Ok(data)
         if is_cloudflare(status, headers, text, None):
@@ -90,7 +95,7 @@ def classify_response(response: httpx.Response, expect: Expect = "json") -> Ok |
     if is_cloudflare(status, headers, text, data):
         return _http_problem(response, "cloudflare", data if parsed else text[:300])
     kind = classify_status(status)
-    detail: Any = data if parsed else text[:MAX_ERROR_TEXT]
+    detail: Any = data if parsed else text
     if kind == "redirect":
         detail = {"location": headers.get("location", "")}
     return _http_problem(response, kind, detail)
@@ -101,6 +106,8 @@ def classify_failure(failure: Failure, timeout: float, *, debug: bool = False) -
     exc = failure.exc
     if failure.kind == "invalid_arguments":
         return Problem("invalid_arguments", f"the arguments cannot be sent as JSON: {exc}")
+    if failure.kind == "too_large":
+        return Problem("too_large", f"{exc}: not read (KEITARO_MAX_RESPONSE_MB)")
     if failure.kind == "timeout":
         message = f"no answer within {timeout:g} s"
     else:

@@ -5,7 +5,8 @@ A 50-row report as a list of objects repeats every column name 50 times; `{colum
 columns become numbers, while text columns (sub_id_N, keyword) stay text even when they look numeric.
 
 The result budget keeps any tool result under `DEFAULT_MAX_TOKENS`: a list result (or the `rows` of a compact
-table) is cut to what fits, with `meta.truncated`, `meta.total` and, when the tool pages, `meta.next_offset`.
+table) is cut to what fits, with `meta.truncated`, `meta.total` and, when the tool pages, `meta.next_offset`; any
+other result (one object, an error's `responseData`) has its long texts and lists shortened, with `meta.note`.
 Tokens are estimated cheaply from the JSON text by character class (digits go three to a token in cl100k, hex ids
 and random keys split finely, Cyrillic about one per letter); tests check the estimate is an upper bound against the
 cl100k encoder on report rows, click logs, ids, keys and Cyrillic names.
@@ -21,6 +22,7 @@ from keitaro_mcp.envelope import Envelope, to_json
 
 __all__ = [
     "DEFAULT_MAX_TOKENS",
+    "SHORTENED",
     "apply_budget",
     "compact_rows",
     "estimate_tokens",
@@ -79,6 +81,84 @@ def estimate_tokens(value: Any) -> int:
     return _text_tokens(to_json(value))
 
 
+_SHORTEN_STEPS = ((2000, 200), (500, 50), (100, 10), (30, 3))
+"""(characters per text, items per list or object) tried in turn until the result fits."""
+MAX_DEPTH = 32
+"""Nesting of a result: Keitaro's deepest objects (campaign > flow > filter > payload) are a few levels deep; the MCP
+SDK cannot serialize a few hundred, and a tracker can send that many."""
+SHORTENED = "cut to fit the result budget: long texts and lists shortened; ask for less (fields, a filter, a limit)"
+
+
+def _shorten(envelope: Envelope, max_tokens: int) -> Envelope:
+    """The envelope with `data` (or `error.responseData`) shortened until it fits; unchanged when it fits."""
+    text = to_json(envelope)
+    if len(text.encode()) <= max_tokens or _text_tokens(text) <= max_tokens:
+        return envelope  # a token is at least one byte
+    failed = "error" in envelope
+    original = envelope["error"]["responseData"] if failed else envelope.get("data")
+    bare = _with_value(envelope, None, failed)
+    room = max_tokens - estimate_tokens(bare)
+    shortened: Any = None
+    for max_text, max_items in _SHORTEN_STEPS:
+        candidate = _cut(original, max_text, max_items, 0)
+        if estimate_tokens(candidate) <= room:
+            shortened = candidate
+            break
+    out = _with_value(envelope, shortened, failed)
+    if not failed:
+        out["meta"] = {**(envelope.get("meta") or {}), "truncated": True, "note": SHORTENED}
+    return out
+
+
+def _with_value(envelope: Envelope, value: Any, failed: bool) -> Envelope:
+    """The envelope with `value` as its data, or as its error's responseData."""
+    out: Envelope = {**envelope}
+    if failed:
+        out["error"] = {**envelope["error"], "responseData": value}
+    else:
+        out["data"] = value
+    return out
+
+
+def _cut(value: Any, max_text: int | None, max_items: int | None, depth: int) -> Any:
+    """`value` with texts cut to `max_text` characters, lists and objects to `max_items` entries (None: as they
+    are) and anything nested deeper than MAX_DEPTH replaced by "..."."""
+    if isinstance(value, str):
+        return value if max_text is None or len(value) <= max_text else value[:max_text] + "..."
+    if depth >= MAX_DEPTH and isinstance(value, dict | list):
+        return "..."
+    if isinstance(value, dict):
+        pairs = list(value.items())[:max_items]
+        return {k[:max_text] if max_text else k: _cut(v, max_text, max_items, depth + 1) for k, v in pairs}
+    if isinstance(value, list):
+        return [_cut(v, max_text, max_items, depth + 1) for v in value[:max_items]]
+    return value
+
+
+def _too_deep(value: Any) -> bool:
+    stack = [(value, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth >= MAX_DEPTH:
+            return True
+        items = node.values() if isinstance(node, dict) else node
+        stack.extend((item, depth + 1) for item in items if isinstance(item, dict | list))
+    return False
+
+
+def _shallow(envelope: Envelope) -> Envelope:
+    """The envelope with whatever is nested deeper than MAX_DEPTH replaced by "..." (the result is already in the
+    budget, so the walk is short)."""
+    failed = "error" in envelope
+    value = envelope["error"]["responseData"] if failed else envelope.get("data")
+    if not isinstance(value, dict | list) or not _too_deep(value):
+        return envelope
+    out = _with_value(envelope, _cut(value, None, None, 0), failed)
+    if not failed:
+        out["meta"] = {**(envelope.get("meta") or {}), "truncated": True, "note": f"nested deeper than {MAX_DEPTH}"}
+    return out
+
+
 def _rows_of(data: Any) -> list[Any] | None:
     if isinstance(data, list):
         return data
@@ -95,15 +175,18 @@ def _with_rows(data: Any, rows: list[Any]) -> Any:
 
 
 def apply_budget(envelope: Envelope, *, max_tokens: int = DEFAULT_MAX_TOKENS, offset: int | None = None) -> Envelope:
-    """Cut the rows of a successful list result so the envelope fits `max_tokens`.
+    """Fit any envelope into `max_tokens`: the rows of a list result are cut (`meta.next_offset` continues), any
+    other result (one object, an error's `responseData`) has its long texts and lists shortened.
 
     `offset` is the offset the request started at, or None when the tool cannot page (then no `next_offset`).
     """
-    if not envelope.get("success"):
-        return envelope
-    rows = _rows_of(envelope.get("data"))
+    return _shallow(_fit(envelope, max_tokens, offset))
+
+
+def _fit(envelope: Envelope, max_tokens: int, offset: int | None) -> Envelope:
+    rows = _rows_of(envelope.get("data")) if envelope.get("success") else None
     if not rows:
-        return envelope
+        return _shorten(envelope, max_tokens)
     if len(to_json(envelope).encode()) <= max_tokens:
         return envelope  # a token is at least one byte: it fits for sure
     meta = dict(envelope.get("meta") or {})
@@ -114,6 +197,10 @@ def apply_budget(envelope: Envelope, *, max_tokens: int = DEFAULT_MAX_TOKENS, of
     # The envelope without rows (with the meta it would get), then rows while they fit; stops early on big lists.
     probe: Envelope = {**envelope, "data": _with_rows(envelope["data"], []), "meta": meta, "count": len(rows)}
     used = estimate_tokens(probe) + 8
+    if used > max_tokens:  # what surrounds the rows is over the budget by itself: no row fits, the rest is shortened
+        if offset is not None:
+            meta["next_offset"] = offset
+        return _shorten({**probe, "count": 0}, max_tokens)
     kept = 0
     for row in rows:
         used += _text_tokens(to_json(row)) + 1

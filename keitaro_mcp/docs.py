@@ -150,6 +150,7 @@ def update_readme(text: str) -> str:
 
 _FORMATS = {"KEITARO_TIMEOUT": ("number", "30"), "KEITARO_READ_ONLY": ("boolean", "false"),
             "KEITARO_DEBUG": ("boolean", "false"), "KEITARO_EXPORT_DIR": ("filepath", None),
+            "KEITARO_MAX_RESPONSE_MB": ("number", "50"),
             "KEITARO_EXPORT_MAX_ROWS": ("number", "5000000"), "KEITARO_EXPORT_MAX_MB": ("number", "1024")}  # fmt: skip
 
 

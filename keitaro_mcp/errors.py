@@ -16,6 +16,7 @@ Every failed call becomes an envelope whose `error.kind` is one of `ErrorKind`:
     server        5xx
     redirect      3xx: not followed, the key would travel to another host
     timeout       no answer within KEITARO_TIMEOUT
+    too_large     the answer is larger than KEITARO_MAX_RESPONSE_MB (dropped unread)
     connection    the tracker could not be reached, or the connection dropped
     not_json      a 2xx answer that is not JSON (Keitaro answers unknown paths with its HTML panel)
     http          any other HTTP status
@@ -44,6 +45,7 @@ ErrorKind = Literal[
     "server",
     "redirect",
     "timeout",
+    "too_large",
     "connection",
     "not_json",
     "http",
@@ -68,6 +70,7 @@ HINTS: dict[str, str] = {
     "server": "The tracker failed; retry later or check its system log (list_logs type=system).",
     "redirect": "The tracker redirected; set KEITARO_URL to the final address (redirects are not followed).",
     "timeout": "The tracker did not answer in time; narrow the period or raise KEITARO_TIMEOUT.",
+    "too_large": "Ask for less: a shorter period, fewer columns, a limit; export_report/export_clicks for big tables.",
     "connection": "The tracker could not be reached; check KEITARO_URL and the network.",
     "not_json": "Not JSON: check KEITARO_URL is the panel's domain (Keitaro answers unknown paths with HTML).",
     "http": "Unexpected HTTP status from the tracker.",

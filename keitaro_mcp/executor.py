@@ -87,11 +87,11 @@ class Executor:
                     meta = {**shaped.meta, **meta} if meta else shaped.meta
                 if meta:
                     envelope["meta"] = meta
-        if envelope["success"]:
-            if isinstance(envelope["data"], list):
-                envelope["count"] = len(envelope["data"])
-            # The result budget: rows beyond it are cut, and meta says the total and where to continue.
-            pages = "offset" in op.params.model_fields
-            envelope = apply_budget(envelope, offset=(getattr(args, "offset", None) or 0) if pages else None)
+        if envelope["success"] and isinstance(envelope["data"], list):
+            envelope["count"] = len(envelope["data"])
+        # The result budget, for every result: rows beyond it are cut (meta says the total and where to continue),
+        # any other answer has long texts and lists shortened.
+        pages = "offset" in op.params.model_fields
+        envelope = apply_budget(envelope, offset=(getattr(args, "offset", None) or 0) if pages else None)
         redacted: Envelope = redact(envelope)
         return redacted

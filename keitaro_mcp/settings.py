@@ -60,12 +60,14 @@ ENV_VARS: dict[str, tuple[str, bool, bool]] = {
     ),
     "KEITARO_DEBUG": ("true: add error.stack to error envelopes.", False, False),
     "KEITARO_EXPORT_DIR": ("Folder for export_report/export_clicks files (default ./keitaro-exports).", False, False),
+    "KEITARO_MAX_RESPONSE_MB": ("Megabytes one tracker answer may have (default 50).", False, False),
     "KEITARO_EXPORT_MAX_ROWS": ("Rows one export writes at most (default 5000000).", False, False),
     "KEITARO_EXPORT_MAX_MB": ("Megabytes one export file holds at most (default 1024).", False, False),
     "KEITARO_AUDIT_LOG": ("File path or 'stderr': one JSON line per write attempt (rotated at 10 MB).", False, False),
     "KEITARO_AUDIT_READS": ("true: the audit log records reads too.", False, False),
 }
 
+DEFAULT_MAX_RESPONSE_MB = 50
 DEFAULT_EXPORT_MAX_ROWS = 5_000_000
 DEFAULT_EXPORT_MAX_MB = 1024
 
@@ -95,6 +97,7 @@ class Settings:
     debug: bool = False
     export_dir: str | None = None
     """Where export tools write files, resolved at start; None: `keitaro-exports` in the current directory."""
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_MB * 1024 * 1024
     export_max_rows: int = DEFAULT_EXPORT_MAX_ROWS
     export_max_bytes: int = DEFAULT_EXPORT_MAX_MB * 1024 * 1024
     audit_log: str | None = None
@@ -286,6 +289,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         mcp_token=env.get("KEITARO_MCP_TOKEN", "").strip(),
         debug=_flag(env, "KEITARO_DEBUG"),
         export_dir=_export_dir(env.get("KEITARO_EXPORT_DIR")),
+        max_response_bytes=_whole(env, "KEITARO_MAX_RESPONSE_MB", DEFAULT_MAX_RESPONSE_MB) * 1024 * 1024,
         export_max_rows=_whole(env, "KEITARO_EXPORT_MAX_ROWS", DEFAULT_EXPORT_MAX_ROWS),
         export_max_bytes=_whole(env, "KEITARO_EXPORT_MAX_MB", DEFAULT_EXPORT_MAX_MB) * 1024 * 1024,
         audit_log=_audit_log(env.get("KEITARO_AUDIT_LOG")),

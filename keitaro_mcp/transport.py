@@ -10,6 +10,10 @@ Rules every request follows, whatever tool sends it:
   connect/pool timeout, or 429/502/503/504, with jittered exponential backoff or the tracker's `Retry-After` when
   it is short; a write that may have reached the tracker is sent once.
 * At most `MAX_CONNECTIONS` requests are in flight to one tracker for one user; users share no connection.
+* One deadline per attempt (`timeout`) covers the whole answer, headers and body: httpx's own timeouts are per
+  read, so a tracker dripping a byte every few seconds would hold a call for ever. A body cut at the deadline is
+  a timeout, not retried (the next attempt would drip the same way).
+* The body is read up to `max_body` bytes (decoded); a longer one is dropped unread, a `too_large` failure.
 
 The answer is an `httpx.Response` (body read) or a `Failure`; keitaro_mcp.classify turns either into data or an
 error kind.
@@ -35,9 +39,11 @@ from keitaro_mcp.tracker import Tracker
 __all__ = [
     "BACKOFF_BASE",
     "BACKOFF_CAP",
+    "DEFAULT_MAX_BODY",
     "MAX_CONNECTIONS",
     "MAX_RETRY_AFTER",
     "Failure",
+    "TooLarge",
     "Transport",
     "flat_query",
 ]
@@ -51,14 +57,25 @@ MAX_CONNECTIONS = 4
 bought no throughput in benchmarks/load_bench.py (32 connections: lower, as httpcore's pool bookkeeping grows with
 every connection)."""
 
+DEFAULT_MAX_BODY = 50 * 1024 * 1024
+"""Bytes of one answer (KEITARO_MAX_RESPONSE_MB): a report or log page is a few MB; more is a mistake or an attack."""
+
 Sleep = Callable[[float], Awaitable[None]]
+
+
+class TooLarge(Exception):
+    """The answer is longer than the body cap."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the answer is larger than {limit // (1024 * 1024)} MB")
+        self.limit = limit
 
 
 @dataclass(frozen=True, slots=True)
 class Failure:
     """No HTTP answer: the request could not be built, sent or answered in time."""
 
-    kind: Literal["timeout", "connection", "invalid_arguments"]
+    kind: Literal["timeout", "connection", "invalid_arguments", "too_large"]
     exc: Exception
     maybe_applied: bool = False
     """A write that is not safe to repeat left us, then its answer was lost: it may have been applied."""
@@ -76,11 +93,13 @@ class Transport:
         *,
         timeout: float = 30.0,
         max_retries: int = 2,
+        max_body: int = DEFAULT_MAX_BODY,
         network: httpx.AsyncBaseTransport | None = None,
         sleep: Sleep = anyio.sleep,
     ) -> None:
         self.timeout = timeout
         self.max_retries = max_retries
+        self.max_body = max_body
         self._network = network
         self._sleep = sleep
         self._pools: dict[tuple[str, str], httpx.AsyncClient] = {}
@@ -90,7 +109,10 @@ class Transport:
     def from_settings(
         cls, settings: Settings, network: httpx.AsyncBaseTransport | None = None, *, sleep: Sleep = anyio.sleep
     ) -> Transport:
-        return cls(timeout=settings.timeout, max_retries=settings.max_retries, network=network, sleep=sleep)
+        return cls(
+            timeout=settings.timeout, max_retries=settings.max_retries, max_body=settings.max_response_bytes,
+            network=network, sleep=sleep,
+        )  # fmt: skip
 
     @property
     def pools(self) -> dict[tuple[str, str], httpx.AsyncClient]:
@@ -162,8 +184,20 @@ class Transport:
                 )
             except ValueError as exc:  # e.g. an infinite float (pydantic reads "1e999" as inf): not JSON
                 return Failure("invalid_arguments", exc)
+            # Whether the request left: httpcore says so through its trace hook; in-process networks (the sandbox,
+            # tests) have none, so for them it counts as sent from the start.
+            sent = [self._network is not None or tracker.sandbox]
+            if not sent[0]:
+                request.extensions["trace"] = _on_send(sent)
             try:
-                response = await http.send(request)
+                with anyio.fail_after(self.timeout):
+                    response = await self._answer(http, request)
+            except TooLarge as exc:
+                return Failure("too_large", exc)
+            except TimeoutError as exc:  # the attempt's deadline: the whole answer did not arrive in time
+                if not sent[0] and not last and await self._backoff(attempt, None, deadline):
+                    continue  # still connecting or waiting for a free connection: safe to repeat
+                return Failure("timeout", exc, maybe_applied=not retry and sent[0])
             except httpx.TimeoutException as exc:
                 connect_phase = isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout)
                 if connect_phase and not last and await self._backoff(attempt, None, deadline):
@@ -180,6 +214,29 @@ class Transport:
             return response
         raise AssertionError("unreachable: the last attempt always returns")  # pragma: no cover
 
+    async def _answer(self, http: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:
+        """The response with its whole body read, at most `max_body` bytes of it (TooLarge beyond)."""
+        response = await http.send(request, stream=True)
+        try:
+            length = response.headers.get("content-length", "")
+            if length.isdigit() and int(length) > self.max_body:
+                raise TooLarge(self.max_body)
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > self.max_body:
+                    raise TooLarge(self.max_body)
+                chunks.append(chunk)
+        finally:
+            await response.aclose()
+        # The body as read (decoded): the answer classification reads `.content` and `.text` as usual.
+        headers = [(k, v) for k, v in response.headers.raw if k.lower() not in _BODY_HEADERS]
+        return httpx.Response(
+            response.status_code, headers=headers, content=b"".join(chunks), request=request,
+            extensions=response.extensions,
+        )  # fmt: skip
+
     async def _backoff(self, attempt: int, wait: float | None, deadline: float) -> bool:
         """Sleep before the next attempt; False when that would pass the call's deadline."""
         delay = wait if wait is not None else min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt)
@@ -188,6 +245,17 @@ class Transport:
             return False
         await self._sleep(delay)
         return True
+
+
+def _on_send(sent: list[bool]) -> Callable[[str, dict[str, Any]], Awaitable[None]]:
+    async def trace(event: str, info: dict[str, Any]) -> None:
+        if event.endswith("send_request_headers.started"):
+            sent[0] = True
+
+    return trace
+
+
+_BODY_HEADERS = frozenset({b"content-encoding", b"content-length", b"transfer-encoding"})
 
 
 def flat_query(query: dict[str, Any]) -> dict[str, str | list[str]]:

@@ -86,8 +86,12 @@ def test_budget_cuts_plain_lists_and_keeps_small_ones() -> None:
     assert "next_offset" not in no_paging["meta"]
     small: Any = {**envelope, "data": rows[:10]}
     assert apply_budget(small, offset=0) is small
-    failed: Any = {**envelope, "success": False}
+    failed: Any = {**envelope, "success": False, "data": None, "error": {"message": "m", "responseData": {"a": 1}}}
     assert apply_budget(failed) is failed
+    flood: Any = {**failed, "error": {"message": "m", "responseData": rows}}  # a composed tool's big error detail
+    cut_error = apply_budget(flood)
+    kept = cut_error["error"]["responseData"]
+    assert tokens(cut_error) <= DEFAULT_MAX_TOKENS and kept and kept == rows[: len(kept)]
 
 
 @pytest.mark.parametrize(
