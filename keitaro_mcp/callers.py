@@ -114,6 +114,7 @@ def _with_tracker(tool: Tool, trackers: Iterable[Tracker]) -> Tool:
         return tool
     schema = dict(tool.input_schema)
     properties = dict(schema.get("properties") or {})
-    properties[TRACKER_ARGUMENT] = {"type": "string", "enum": names, "default": names[0]}
+    # The enum says it all (a string of these names): no type, no description; the instructions name the default.
+    properties[TRACKER_ARGUMENT] = {"enum": names, "default": names[0]}
     schema["properties"] = properties
     return tool.model_copy(update={"input_schema": schema})

@@ -74,3 +74,19 @@ async def test_the_ready_line_names_the_users_and_serves_them(tmp_path: Path) ->
         assert {c["name"][:4] for c in result.structured_content["data"]} == {"FB |"}
         async with httpx.AsyncClient() as http:
             assert (await http.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "ping"})).status_code == 401
+
+
+async def test_the_tracker_argument_costs_at_most_12_tokens_a_tool() -> None:
+    import bpe_openai
+
+    encoding = bpe_openai.get_encoding("cl100k_base")
+
+    async def tokens(team: Team) -> tuple[int, int]:
+        async with Client(build_server(make_settings(KEITARO_TOOLSETS="default"), team=team)) as client:
+            result = await client.list_tools()
+        text = result.model_dump_json(by_alias=True, exclude_none=True, include={"tools"})
+        return len(encoding.encode(text)), len(result.tools)
+
+    one, count = await tokens(Team(trackers=(MAIN,)))
+    two, _ = await tokens(Team(trackers=(MAIN, EU)))
+    assert 0 < two - one <= 12 * count, f"{two - one} tokens for {count} tools"
