@@ -61,6 +61,7 @@ def test_every_configuration_block_is_started_somewhere() -> None:
     assert elsewhere == {"wheel", "uvx-clone"}
 
 
+@pytest.mark.slow  # starts each block's server process
 @pytest.mark.parametrize("name", HERE)
 async def test_a_configuration_block_starts_a_server_a_client_can_list(name: str) -> None:
     script = ROOT / ".venv" / "bin" / "keitaro-mcp"
@@ -100,6 +101,7 @@ def test_the_readme_shows_call_examples() -> None:
     assert sum(" call " in line for line in command_lines()) >= 2
 
 
+@pytest.mark.slow  # runs each command line in a shell
 @pytest.mark.parametrize("line", command_lines())
 def test_a_command_line_runs_as_shown(line: str) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KEITARO_")}

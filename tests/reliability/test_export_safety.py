@@ -304,6 +304,7 @@ def wait_empty(root: Path) -> None:
         time.sleep(0.05)
 
 
+@pytest.mark.slow  # a server process over stdio
 def test_a_closed_stdio_pipe_removes_the_partial_file(tmp_path: Path) -> None:
     root = folder(tmp_path)
     tracker = StallingTracker()
@@ -328,6 +329,7 @@ def test_a_closed_stdio_pipe_removes_the_partial_file(tmp_path: Path) -> None:
     assert tracker.pages == 2  # stopped fetching
 
 
+@pytest.mark.slow  # a server on loopback
 def test_an_http_client_that_went_away_removes_the_partial_file(tmp_path: Path) -> None:
     from keitaro_mcp.http import build_http_app
 

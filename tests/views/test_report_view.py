@@ -20,7 +20,7 @@ from keitaro_mcp.views import APP_MIME_TYPE, REPORT_URI
 from tests.conftest import Kt
 from tests.views.browser import HostPage, chromium_path, host_page
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]  # a headless Chromium per test
 
 FOUND = chromium_path()
 if FOUND is None:
