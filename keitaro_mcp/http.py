@@ -68,6 +68,8 @@ __all__ = [
 ]
 
 ALLOWED_HOSTS_ENV = "KEITARO_MCP_ALLOWED_HOSTS"
+MIN_USER_TOKEN_CHARS = 32
+"""Beyond loopback, the shortest bearer token a [users] entry may have."""
 MCP_PATH = "/mcp"
 HEALTH_PATH = "/healthz"
 REALM = "keitaro-mcp"
@@ -104,6 +106,15 @@ def check_bind(settings: Settings, host: str, allowed_hosts: Iterable[str] = (),
             f"refusing to serve HTTP on {host} without KEITARO_MCP_TOKEN or [users] in KEITARO_CONFIG; set a long "
             "random token (clients send it as 'Authorization: Bearer <token>')"
         )
+    if not is_loopback(host) and team is not None:
+        # A guessable token is no lock on a server the network reaches: each person's must be long and random.
+        for user in team.users:
+            if user.token and len(user.token) < MIN_USER_TOKEN_CHARS:
+                raise SettingsError(
+                    f"refusing to serve HTTP on {host}: users.{user.name}.token_env holds a token of "
+                    f"{len(user.token)} characters; use at least {MIN_USER_TOKEN_CHARS} random ones "
+                    '(python -c "import secrets; print(secrets.token_urlsafe(32))")'
+                )
     if host in _WILDCARDS and not list(allowed_hosts):
         raise SettingsError(
             f"serving on {host or 'all interfaces'} needs {ALLOWED_HOSTS_ENV}: the host names clients use, "

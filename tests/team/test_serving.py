@@ -16,6 +16,7 @@ from keitaro_mcp.settings import SettingsError
 from keitaro_mcp.tracker import Tracker
 from tests.conftest import make_settings
 from tests.reliability._servers import mcp_over_http
+from tests.secrets_guard import register
 from tests.team.conftest import TOKENS, USER_KEYS
 from tests.test_cli_messages import READY, http_server
 
@@ -31,6 +32,12 @@ def test_users_tokens_open_a_bind_beyond_loopback() -> None:
         check_bind(settings, "10.0.0.5", [], Team(trackers=(MAIN,)))
     anna = User(name="anna", keys={"main": USER_KEYS["anna.buyer"]}, token=TOKENS["anna"])
     check_bind(settings, "10.0.0.5", [], Team(trackers=(MAIN,), users=(anna,)))
+    # A short token is fine on loopback, refused beyond it, naming whose it is.
+    short = User(name="oleg", keys={"main": USER_KEYS["oleg.buyer"]}, token="oleg-short-token-1234")
+    register("a short test token", short.token)
+    check_bind(settings, "127.0.0.1", [], Team(trackers=(MAIN,), users=(anna, short)))
+    with pytest.raises(SettingsError, match=r"users\.oleg\.token_env holds a token of 21 characters; use at least 32"):
+        check_bind(settings, "10.0.0.5", [], Team(trackers=(MAIN,), users=(anna, short)))
 
 
 async def test_on_stdio_the_tracker_argument_routes_with_the_trackers_own_keys() -> None:
