@@ -22,6 +22,7 @@ from mcp.types import Tool
 from keitaro_mcp import views
 from keitaro_mcp.config import Team, with_key
 from keitaro_mcp.settings import Settings
+from keitaro_mcp.surface import Surface, render_definition
 from keitaro_mcp.tool_index import ToolCard
 from keitaro_mcp.tracker import LOCAL_USER, Tracker
 
@@ -54,11 +55,13 @@ class Caller:
 
 @dataclass
 class View:
-    """What one caller sees: their enabled tools (the schemas they are listed with) by name."""
+    """What one caller sees: their enabled tools (the schemas they are listed with) by name, and the surface every
+    text they read is rendered for (keitaro_mcp.surface)."""
 
     caller: Caller
     enabled: list[ToolCard]
     tools: list[Tool]
+    surface: Surface
     by_name: dict[str, ToolCard] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -88,8 +91,9 @@ class Callers:
         if known is None:
             caller = self.caller(name)
             enabled = [card for card in self.cards if caller.may_call(card)]
-            tools = [_with_tracker(views.link(card.tool), caller.trackers) for card in enabled]
-            known = self._views[name] = View(caller, enabled, tools)
+            surface = Surface.of(enabled, self.cards, read_only=caller.read_only)
+            tools = [_with_tracker(views.link(_rendered(card, surface)), caller.trackers) for card in enabled]
+            known = self._views[name] = View(caller, enabled, tools, surface)
         return known
 
     def caller(self, name: str) -> Caller:
@@ -105,6 +109,12 @@ class Callers:
             name=user.name, trackers=trackers, toolsets=user.toolsets or settings.toolsets,
             read_only=user.read_only or settings.read_only, why_read_only=why,
         )  # fmt: skip
+
+
+def _rendered(card: ToolCard, surface: Surface) -> Tool:
+    """The tool as this caller lists it: its descriptions name only tools they can call, or say what enables one."""
+    definition = render_definition(card.definition, surface)
+    return card.tool if definition == card.definition else Tool.model_validate(definition)
 
 
 def _with_tracker(tool: Tool, trackers: Iterable[Tracker]) -> Tool:

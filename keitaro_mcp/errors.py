@@ -67,7 +67,7 @@ HINTS: dict[str, str] = {
     "not_found": "No such entity, or it is archived: list the resource (or its deleted list) to find the id.",
     "validation": "Keitaro refused the values; see responseData for the message per field.",
     "rate_limited": "The tracker is throttling requests; wait and retry later.",
-    "server": "The tracker failed; retry later or check its system log (list_logs type=system).",
+    "server": "The tracker failed; retry later or check its system log (get_log log_type=system).",
     "redirect": "The tracker redirected; set KEITARO_URL to the final address (redirects are not followed).",
     "timeout": "The tracker did not answer in time; narrow the period or raise KEITARO_TIMEOUT.",
     "too_large": "Ask for less: a shorter period, fewer columns, a limit; export_report/export_clicks for big tables.",

@@ -10,6 +10,7 @@ from mcp.shared.exceptions import MCPError
 from mcp.types import INVALID_PARAMS, GetPromptResult, Prompt, PromptArgument, PromptMessage, TextContent
 
 from keitaro_mcp.periods import parse_period
+from keitaro_mcp.surface import Surface
 
 __all__ = ["PROMPTS", "get_prompt", "list_prompts"]
 
@@ -21,6 +22,8 @@ class PromptSpec:
     description: str
     arguments: tuple[PromptArgument, ...]
     render: Callable[[dict[str, str]], str]
+    tools: tuple[str, ...]
+    """The tools its steps call: a surface without one of them does not offer the prompt."""
 
 
 def _period(args: dict[str, str], default: str) -> str:
@@ -124,32 +127,44 @@ PROMPTS: dict[str, PromptSpec] = {
         "Summarise performance by campaign for a period, with the change against the period before.",
         (PERIOD_ARG,),
         _performance,
+        ("build_report", "compare_periods"),
     ),
     "losing_campaigns": PromptSpec(
         "Find campaigns that lose money and what drags them down.",
         (PERIOD_ARG, _arg("min_cost", "Ignore campaigns that spent less (default 10)")),
         _losing,
+        ("build_report",),
     ),
     "debug_missing_conversions": PromptSpec(
         "Find where the conversion chain broke for a click (sub_id) or a campaign.",
         (_arg("sub_id", "The click's subid"), _arg("campaign_id", "Or a campaign ID"), PERIOD_ARG),
         _debug,
+        ("debug_conversions",),
     ),
 }
 
 
-def list_prompts() -> list[Prompt]:
+def _offered(surface: Surface | None) -> dict[str, PromptSpec]:
+    """The prompts whose every step is a tool the surface exposes (all of them without a surface)."""
+    if surface is None:
+        return PROMPTS
+    return {name: spec for name, spec in PROMPTS.items() if set(spec.tools) <= surface.exposed}
+
+
+def list_prompts(surface: Surface | None = None) -> list[Prompt]:
     return [
         Prompt(name=name, description=spec.description, arguments=list(spec.arguments))
-        for name, spec in PROMPTS.items()
+        for name, spec in _offered(surface).items()
     ]
 
 
-def get_prompt(name: str, arguments: dict[str, str] | None) -> GetPromptResult:
-    """The prompt's user message; unknown names and bad arguments are JSON-RPC -32602."""
-    spec = PROMPTS.get(name)
+def get_prompt(name: str, arguments: dict[str, str] | None, surface: Surface | None = None) -> GetPromptResult:
+    """The prompt's user message; unknown names (and prompts this surface does not offer) and bad arguments are
+    JSON-RPC -32602."""
+    offered = _offered(surface)
+    spec = offered.get(name)
     if spec is None:
-        raise MCPError(code=INVALID_PARAMS, message=f"Unknown prompt: {name}; known: {', '.join(PROMPTS)}")
+        raise MCPError(code=INVALID_PARAMS, message=f"Unknown prompt: {name}; known: {', '.join(offered) or 'none'}")
     args = {k: str(v) for k, v in (arguments or {}).items() if v not in (None, "")}
     unknown = sorted(set(args) - {a.name for a in spec.arguments})
     if unknown:

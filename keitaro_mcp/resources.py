@@ -25,6 +25,7 @@ from keitaro_mcp.report_catalog import (
     OPERATORS,
     PERIODS,
 )
+from keitaro_mcp.surface import Surface
 from keitaro_mcp.tool_index import ToolCard
 from keitaro_mcp.tracker import Tracker
 from keitaro_mcp.views import read_view, view_resources
@@ -34,7 +35,7 @@ __all__ = ["RESOURCES", "list_resources", "read_resource"]
 MIME = "application/json"
 
 RESOURCES: dict[str, tuple[str, str]] = {
-    "keitaro://catalog/measures": ("measures", "Report measures (build_report measures) with their meaning."),
+    "keitaro://catalog/measures": ("measures", "Report measures (the measures argument) with their meaning."),
     "keitaro://catalog/dimensions": ("dimensions", "Report dimensions (group-by columns), by kind."),
     "keitaro://catalog/operators": ("operators", "Report filter operators and the value each one takes."),
     "keitaro://catalog/periods": ("periods", "Periods the period argument accepts."),
@@ -45,11 +46,13 @@ TRACKERS = "keitaro://trackers"
 """Listed only when the server has several trackers."""
 
 
-def list_resources(*, trackers: bool = False) -> list[Resource]:
+def list_resources(*, trackers: bool = False, surface: Surface | None = None) -> list[Resource]:
+    """The resources; descriptions rendered for the caller's `surface` (keitaro_mcp.surface)."""
     several = {TRACKERS: ("trackers", "The trackers you may use (the tracker argument), the default first.")}
+    render = surface.render if surface is not None else str
     return [
         *(
-            Resource(uri=uri, name=name, description=description, mime_type=MIME)
+            Resource(uri=uri, name=name, description=render(description), mime_type=MIME)
             for uri, (name, description) in (RESOURCES | (several if trackers else {})).items()
         ),
         *view_resources(),
@@ -88,11 +91,17 @@ def _content(uri: str, tools: Iterable[Operation[Any] | ToolCard], trackers: Seq
 
 
 def read_resource(
-    uri: str, tools: Iterable[Operation[Any] | ToolCard], trackers: Sequence[Tracker] = ()
+    uri: str,
+    tools: Iterable[Operation[Any] | ToolCard],
+    trackers: Sequence[Tracker] = (),
+    surface: Surface | None = None,
 ) -> list[TextResourceContents]:
     """The resource's JSON text (a view: its HTML); an unknown URI is JSON-RPC -32602 (not found, SEP-2164).
-    `trackers`: those the caller may use, as they reach them."""
+    `trackers`: those the caller may use, as they reach them; texts rendered for the caller's `surface`."""
     view = read_view(uri)
     if view is not None:
         return view
-    return [TextResourceContents(uri=uri, mime_type=MIME, text=to_json(_content(uri, tools, trackers)))]
+    content = _content(uri, tools, trackers)
+    if surface is not None:
+        content = surface.render_tree(content)
+    return [TextResourceContents(uri=uri, mime_type=MIME, text=to_json(content))]

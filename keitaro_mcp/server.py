@@ -45,6 +45,7 @@ from keitaro_mcp.executor import Executor
 from keitaro_mcp.limits import oversized
 from keitaro_mcp.registry import TRACKER_PLACEHOLDERS, Operation
 from keitaro_mcp.settings import Settings
+from keitaro_mcp.surface import Surface, render_envelope
 from keitaro_mcp.tool_index import ToolCard, card_for, load_cards, resolve
 from keitaro_mcp.tracker import LOCAL_USER, UNCONFIGURED_BASE_URL, Tracker
 from keitaro_mcp.transport import Transport
@@ -57,8 +58,8 @@ logger = logging.getLogger("keitaro_mcp")
 INSTRUCTIONS = (
     "Tools for one Keitaro tracker (Admin API v1). Every result is an envelope "
     "{request, resource, operation, success, data, count?, meta?, error?}; on failure error.kind and error.hint "
-    "say what to do. An x_id argument takes an id from list_xs (campaign_id: list_campaigns; flow ids: "
-    "list_campaign_flows). Archived entities answer not_found (list_deleted_* tools list some). "
+    "say what to do. An id argument (campaign_id, offer_id, ...) takes an id a list tool returns (campaigns: "
+    "list_campaigns; flows: list_campaign_flows). Archived entities answer not_found. "
     "Report numbers are in the tracker's currency."
 )
 
@@ -68,11 +69,12 @@ _SEVERAL = (
 )
 
 
-def _instructions(team: Team) -> str:
+def _instructions(team: Team, surface: Surface) -> str:
+    """The server's instructions, naming only tools of the server's own surface (or what enables one)."""
     if len(team.trackers) == 1:
-        return INSTRUCTIONS
+        return surface.render(INSTRUCTIONS)
     several = INSTRUCTIONS.replace("Tools for one Keitaro tracker", f"Tools for {len(team.trackers)} Keitaro trackers")
-    return several + _SEVERAL.format(default=team.default.name)
+    return surface.render(several + _SEVERAL.format(default=team.default.name))
 
 
 @dataclass
@@ -170,6 +172,7 @@ def build_server(
         def result(envelope: Envelope, *, masked: bool = False) -> CallToolResult:
             if several:  # with several trackers, every envelope names the one it went to
                 envelope["tracker"] = tracker.name
+            render_envelope(envelope, view.surface)  # hints and notes name only tools this caller has
             return envelope_result(envelope if masked else redact(envelope))
 
         if card is None:
@@ -218,7 +221,8 @@ def build_server(
     async def list_resources(
         ctx: ServerRequestContext[AppState], params: PaginatedRequestParams | None
     ) -> ListResourcesResult:
-        return ListResourcesResult(resources=resources.list_resources(trackers=several))
+        surface = callers.current().surface
+        return ListResourcesResult(resources=resources.list_resources(trackers=several, surface=surface))
 
     async def list_resource_templates(
         ctx: ServerRequestContext[AppState], params: PaginatedRequestParams | None
@@ -231,15 +235,16 @@ def build_server(
     ) -> ReadResourceResult:
         view = callers.current()
         uri = str(params.uri)
-        return ReadResourceResult(contents=list(resources.read_resource(uri, view.enabled, view.caller.trackers)))
+        contents = resources.read_resource(uri, view.enabled, view.caller.trackers, view.surface)
+        return ReadResourceResult(contents=list(contents))
 
     async def list_prompts(
         ctx: ServerRequestContext[AppState], params: PaginatedRequestParams | None
     ) -> ListPromptsResult:
-        return ListPromptsResult(prompts=prompts.list_prompts())
+        return ListPromptsResult(prompts=prompts.list_prompts(callers.current().surface))
 
     async def get_prompt(ctx: ServerRequestContext[AppState], params: GetPromptRequestParams) -> GetPromptResult:
-        return prompts.get_prompt(params.name, params.arguments)
+        return prompts.get_prompt(params.name, params.arguments, callers.current().surface)
 
     # Writes (and, if asked, reads) leave one audit line each; the executor knows the secrets to mask in them.
     handle_call: CallTool = call_tool
@@ -253,7 +258,7 @@ def build_server(
         "keitaro-mcp",
         version=__version__,
         title="Keitaro",
-        instructions=_instructions(team),
+        instructions=_instructions(team, callers.view(LOCAL_USER).surface),
         lifespan=lifespan,
         on_list_tools=list_tools,
         on_call_tool=handle_call,

@@ -180,7 +180,7 @@ class CloneCampaign(Params):
 
 
 class ListDeletedCampaigns(Params):
-    """Archived ones, for restore_campaign."""
+    """Archived campaigns."""
 
 
 class ListCampaignFlows(Params):

@@ -37,7 +37,7 @@ VERIFY_DELAYS = (0.0, 1.0)
 """Seconds to wait before each conversions/log look-up: Keitaro queues postbacks before recording them."""
 NOT_RECORDED = (
     "Not in conversions/log as sent: unknown sub_id, a refused status change (allowed: lead→sale, lead→rejected, "
-    "sale→rejected, rebill→rejected), a repeated tid, or still queued. See list_logs type=postbacks."
+    "sale→rejected, rebill→rejected), a repeated tid, or still queued. See get_log log_type=postbacks."
 )
 
 

@@ -152,7 +152,7 @@ class GetFlowEvents(_HasFlowId):
 
 
 class ListDeletedFlows(Params):
-    """Archived flows of all campaigns, for restore_flow."""
+    """Archived flows of all campaigns."""
 
 
 class SearchFlows(Params):
