@@ -116,7 +116,7 @@ async def test_test_postback_without_postback_key_is_a_config_error(kt_without_p
 async def test_test_postback_for_an_unknown_sub_id_is_sent_but_not_recorded(kt: Kt) -> None:
     env = await kt.ok("test_postback", {"sub_id": "no-such-click", "status": "sale"})
     assert env["data"]["recorded"] is False and env["data"]["conversion"] is None
-    assert "list_logs" in env["meta"]["notes"][0]
+    assert "get_log log_type=postbacks" in env["meta"]["notes"][0]
 
 
 async def test_create_then_update_conversion_follows_keitaro_transitions(kt: Kt) -> None:
