@@ -39,7 +39,17 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
-from keitaro_mcp.settings import SANDBOX_URL, Settings, SettingsError, normalize_url, parse_timezone, parse_toolsets
+from keitaro_mcp.settings import (
+    MIN_POSTBACK_KEY,
+    MIN_SECRET,
+    SANDBOX_URL,
+    Settings,
+    SettingsError,
+    normalize_url,
+    parse_timezone,
+    parse_toolsets,
+    short_secret,
+)
 from keitaro_mcp.tracker import LOCAL_USER, Tracker
 
 __all__ = ["CONFIG_ENV", "ConfigError", "OAuth", "Team", "User", "load_team", "with_key"]
@@ -159,7 +169,7 @@ class _Reader:
             raise self.fail(f"{key}.{name}", "must be a non-empty string")
         return value.strip()
 
-    def secret(self, data: dict[str, Any], key: str, name: str) -> str | None:
+    def secret(self, data: dict[str, Any], key: str, name: str, least: int = MIN_SECRET) -> str | None:
         """The value of the environment variable the file names at `key.name`, or None when it names none."""
         var = self.text(data, key, name)
         if var is None:
@@ -171,6 +181,8 @@ class _Reader:
             raise self.fail(f"{key}.{name}", f"the environment variable {var} is not set")
         if any(c.isspace() for c in value) or not value.isascii():
             raise self.fail(f"{key}.{name}", f"{var} contains spaces or non-ASCII characters; paste it exactly")
+        if problem := short_secret(value, least):
+            raise self.fail(f"{key}.{name}", f"{var} {problem}")
         return value
 
     def team(self, raw: dict[str, Any]) -> Team:
@@ -232,8 +244,8 @@ class _Reader:
             )
         return Tracker(
             name=name, base_url=base_url, api_key=own or api_key,
-            postback_key=self.secret(data, key, "postback_key_env") or postback_key, timezone=timezone,
-            sandbox=sandbox, problem=problem,
+            postback_key=self.secret(data, key, "postback_key_env", MIN_POSTBACK_KEY) or postback_key,
+            timezone=timezone, sandbox=sandbox, problem=problem,
         )  # fmt: skip
 
     def user(self, name: str, value: Any, trackers: tuple[Tracker, ...], oauth: OAuth | None) -> User:

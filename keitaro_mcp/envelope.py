@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from typing import Any, NotRequired, TypedDict
+from urllib.parse import quote, quote_plus
 
 from keitaro_mcp.errors import HINTS, ErrorKind
 
@@ -25,6 +26,7 @@ __all__ = [
     "mask_secret_fields",
     "read_failed",
     "read_problem",
+    "secret_forms",
     "to_json",
 ]
 
@@ -112,24 +114,41 @@ def read_failed(envelope: Envelope, what: str, *, nothing_changed: bool = False)
     return envelope
 
 
+def secret_forms(secret: str) -> frozenset[str]:
+    """Every form a secret can take in what we show: as is, URL-encoded (path or query style, upper- or lower-case
+    hex: a postback key with `/`, `+` or a space reaches the URL encoded) and JSON-escaped (as Python writes it, and
+    as PHP's json_encode does by default: `\\/` and `\\uXXXX`), when a tracker echoes it inside a text."""
+    encoded = {quote(secret, safe=""), quote(secret, safe="/"), quote_plus(secret)}
+    encoded |= {_PERCENT.sub(lambda m: m.group().lower(), e) for e in encoded}
+    forms = {secret, *encoded}
+    for form in list(forms):
+        for ascii_only in (False, True):
+            escaped = json.dumps(form, ensure_ascii=ascii_only)[1:-1]
+            forms |= {escaped, escaped.replace("/", "\\/")}
+    return frozenset(f for f in forms if f)
+
+
+_PERCENT = re.compile(r"%[0-9A-F]{2}")
+
+
 class Redactor:
-    """Replaces every secret value (API key, postback key, HTTP token) with *** in any JSON-like value."""
+    """Replaces every secret value (API key, postback key, HTTP token), in each of its forms (`secret_forms`), with
+    *** in any JSON-like value."""
 
     def __init__(self, secrets: tuple[str, ...]) -> None:
-        # Longest first, so a secret that contains another is masked whole.
-        self._secrets = tuple(sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True))
-        # A secret JSON writes unchanged can be looked for in one C-speed dump of the whole value first; almost
-        # every result holds none, and walking it node by node cost more than the rest of our per-call work.
-        self._json_safe = all(json.dumps(s, ensure_ascii=False)[1:-1] == s for s in self._secrets)
+        forms = {form for s in secrets if s for form in secret_forms(s)}
+        # Longest first, so a form that contains another is masked whole.
+        self._secrets = tuple(sorted(forms, key=len, reverse=True))
+        # What each form looks like in a JSON dump of a value: one C-speed dump of the whole result is searched
+        # first; almost every result holds none, and walking it node by node cost more than the rest of our work.
+        self._needles = tuple({json.dumps(f, ensure_ascii=False)[1:-1] for f in self._secrets})
 
     def contains_secret(self, value: Any) -> bool:
-        """True when a secret may occur somewhere in `value` (exact for JSON-safe secrets)."""
+        """True when a secret (in any of its forms) occurs somewhere in `value`, keys included."""
         if not self._secrets:
             return False
-        if not self._json_safe:
-            return True
         dumped = to_json(value)
-        return any(secret in dumped for secret in self._secrets)
+        return any(needle in dumped for needle in self._needles)
 
     def text(self, value: str) -> str:
         for secret in self._secrets:

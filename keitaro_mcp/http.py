@@ -53,7 +53,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from keitaro_mcp.auth import Authenticator
 from keitaro_mcp.config import Team
 from keitaro_mcp.http_limits import CancelOnDisconnect
-from keitaro_mcp.settings import Settings, SettingsError
+from keitaro_mcp.settings import MIN_REMOTE_TOKEN, Settings, SettingsError
 
 __all__ = [
     "ALLOWED_HOSTS_ENV",
@@ -68,7 +68,7 @@ __all__ = [
 ]
 
 ALLOWED_HOSTS_ENV = "KEITARO_MCP_ALLOWED_HOSTS"
-MIN_USER_TOKEN_CHARS = 32
+MIN_USER_TOKEN_CHARS = MIN_REMOTE_TOKEN
 """Beyond loopback, the shortest bearer token a [users] entry may have."""
 MCP_PATH = "/mcp"
 HEALTH_PATH = "/healthz"
@@ -105,6 +105,12 @@ def check_bind(settings: Settings, host: str, allowed_hosts: Iterable[str] = (),
         raise SettingsError(
             f"refusing to serve HTTP on {host} without KEITARO_MCP_TOKEN or [users] in KEITARO_CONFIG; set a long "
             "random token (clients send it as 'Authorization: Bearer <token>')"
+        )
+    if not is_loopback(host) and 0 < len(settings.mcp_token) < MIN_REMOTE_TOKEN:
+        # Beyond loopback anyone on the network can try tokens: a short one can be guessed.
+        raise SettingsError(
+            f"refusing to serve HTTP on {host}: KEITARO_MCP_TOKEN has {len(settings.mcp_token)} characters; use at "
+            f'least {MIN_REMOTE_TOKEN} random ones (python -c "import secrets; print(secrets.token_urlsafe(32))")'
         )
     if not is_loopback(host) and team is not None:
         # A guessable token is no lock on a server the network reaches: each person's must be long and random.

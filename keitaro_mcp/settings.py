@@ -21,6 +21,9 @@ from keitaro_mcp.toolsets import ALL_TOOLSETS, DEFAULT_TOOLSETS
 
 __all__ = [
     "ENV_VARS",
+    "MIN_POSTBACK_KEY",
+    "MIN_REMOTE_TOKEN",
+    "MIN_SECRET",
     "SANDBOX_URL",
     "Settings",
     "SettingsError",
@@ -29,6 +32,7 @@ __all__ = [
     "normalize_url",
     "parse_timezone",
     "parse_toolsets",
+    "short_secret",
 ]
 
 SANDBOX_URL = "sandbox"
@@ -70,6 +74,22 @@ ENV_VARS: dict[str, tuple[str, bool, bool]] = {
 DEFAULT_MAX_RESPONSE_MB = 50
 DEFAULT_EXPORT_MAX_ROWS = 5_000_000
 DEFAULT_EXPORT_MAX_MB = 1024
+
+MIN_SECRET = 8
+"""Characters of a key or token: a shorter one cannot be masked safely (its text turns up inside ordinary values,
+and which values come back masked would tell it)."""
+MIN_POSTBACK_KEY = 7
+"""Keitaro makes postback keys of 7 hex characters (reference §8): the one secret allowed below MIN_SECRET."""
+MIN_REMOTE_TOKEN = 32
+"""Characters of a bearer token that opens the HTTP transport beyond loopback (guessable below)."""
+
+
+def short_secret(value: str, least: int = MIN_SECRET) -> str | None:
+    """Why `value` is too short to be a secret we can mask, or None."""
+    if len(value) >= least:
+        return None
+    return f"has {len(value)} characters; at least {least} are needed to mask it safely: paste the whole value"
+
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -277,6 +297,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         from keitaro_mcp.sandbox_link import SANDBOX_KEYS
 
         postback_key = SANDBOX_KEYS[1]
+    mcp_token = env.get("KEITARO_MCP_TOKEN", "").strip()
+    for name, value, least in (("KEITARO_API_KEY", api_key, MIN_SECRET), ("KEITARO_POSTBACK_KEY", postback_key,
+                               MIN_POSTBACK_KEY), ("KEITARO_MCP_TOKEN", mcp_token, MIN_SECRET)):  # fmt: skip
+        if value and (problem := short_secret(value, least)):
+            problems.append(f"{name} {problem}")
     return Settings(
         base_url=base_url,
         configured_url=_shown_url(raw_url),
@@ -286,7 +311,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         toolsets=parse_toolsets(env.get("KEITARO_TOOLSETS")),
         postback_key=postback_key,
         timezone=parse_timezone(env.get("KEITARO_TIMEZONE")),
-        mcp_token=env.get("KEITARO_MCP_TOKEN", "").strip(),
+        mcp_token=mcp_token,
         debug=_flag(env, "KEITARO_DEBUG"),
         export_dir=_export_dir(env.get("KEITARO_EXPORT_DIR")),
         max_response_bytes=_whole(env, "KEITARO_MAX_RESPONSE_MB", DEFAULT_MAX_RESPONSE_MB) * 1024 * 1024,

@@ -38,7 +38,7 @@ import pytest
 
 __all__ = ["TEST_MCP_TOKEN", "check", "expect_leak", "register", "secrets"]
 
-TEST_MCP_TOKEN = "mcp-token-9d41c7f0b2e8"
+TEST_MCP_TOKEN = "mcp-token-9d41c7f0b2e8-4a7c31e05f96d2b8"
 """The bearer token the HTTP tests use (register your own with `register` if you need another)."""
 
 _extra: dict[str, str] = {"KEITARO_MCP_TOKEN (test)": TEST_MCP_TOKEN}
