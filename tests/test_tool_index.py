@@ -48,7 +48,7 @@ def answer(request):
     return httpx.Response(200, json={"id": 1})
 
 async def main():
-    settings = load_settings({"KEITARO_URL": "https://t.example", "KEITARO_API_KEY": "k"})
+    settings = load_settings({"KEITARO_URL": "https://t.example", "KEITARO_API_KEY": "k" * 12})
     async with Client(build_server(settings, transport=httpx.MockTransport(answer))) as client:
         tools = (await client.list_tools()).tools
         before = sorted(m for m in sys.modules if m.startswith("keitaro_mcp.operations."))
