@@ -18,7 +18,7 @@ from typing import Any, Literal, Protocol
 import httpx
 
 from keitaro_mcp.classify import Ok, Problem, classify_failure, classify_response
-from keitaro_mcp.envelope import MASK, Envelope, Redactor, RequestInfo, error_envelope
+from keitaro_mcp.envelope import MASK, SECRET_FIELD, Envelope, Redactor, RequestInfo, error_envelope
 from keitaro_mcp.errors import ErrorKind
 from keitaro_mcp.mistakes import explain
 from keitaro_mcp.settings import Settings
@@ -28,6 +28,7 @@ from keitaro_mcp.transport import Failure, Transport, flat_query
 __all__ = [
     "CallContext",
     "CallRecord",
+    "Observed",
     "OperationFacts",
     "ProgressFn",
     "exchange",
@@ -117,7 +118,27 @@ def request_info(method: str, url: str | None, redact: Redactor, *, has_body: bo
     headers = {"Api-Key": MASK, "Accept": "application/json"}
     if has_body:
         headers["Content-Type"] = "application/json"
-    return {"url": redact.text(url) if url else url, "method": method, "headers": headers}
+    return {"url": _shown_url(redact.text(url)) if url else url, "method": method, "headers": headers}
+
+
+_LONG_VALUE = 100
+
+
+def _shown_url(url: str) -> str:
+    """The URL as the envelope shows it. Keitaro takes some writes' values in the query string (a file's content,
+    the AVScan key): a credential-named parameter is masked, and a long value is cut with its length said."""
+    base, mark, query = url.partition("?")
+    if not mark:
+        return url
+    shown = []
+    for pair in query.split("&"):
+        name, eq, value = pair.partition("=")
+        if value and SECRET_FIELD.search(name):
+            value = MASK
+        elif len(value) > _LONG_VALUE:
+            value = f"{value[: _LONG_VALUE // 2]}...({len(value)}+characters)"
+        shown.append(f"{name}{eq}{value}")
+    return f"{base}?{'&'.join(shown)}"
 
 
 def rows_of(data: Any) -> list[dict[str, Any]]:
@@ -173,10 +194,25 @@ async def exchange(
     return envelope
 
 
-class CallContext:
-    """One tool call: its operation, its tracker, and the ways to reach the tracker."""
+@dataclass
+class Observed:
+    """What a composed write says it changed: its subject before and after (a conversion, a click), and notes."""
 
-    __slots__ = ("op", "progress", "redact", "settings", "tracker", "transport")
+    before: Any
+    after: Any
+    notes: list[str] = field(default_factory=list)
+
+
+class CallContext:
+    """One tool call: its operation, its tracker, and the ways to reach the tracker.
+
+    For a write, the executor reads the entity it changes first and leaves that answer here (`preread`): a composed
+    tool's own GET of the same path is answered from it, not sent twice. Each successful write's answer is kept by
+    path (`written`), and a composed tool whose subject is not an Admin API entity says what it changed with
+    `observe(before, after)`; the executor turns all this into the call's receipt.
+    """
+
+    __slots__ = ("observed", "op", "preread", "progress", "redact", "settings", "tracker", "transport", "written")
 
     def __init__(
         self,
@@ -194,6 +230,13 @@ class CallContext:
         self.transport = transport
         self.redact = redact
         self.progress = progress
+        self.preread: dict[str, Envelope] = {}
+        self.written: dict[str, Any] = {}
+        self.observed: Observed | None = None
+
+    def observe(self, before: Any, after: Any, *notes: str) -> None:
+        """Say what this write changed (its subject before and after), for the receipt."""
+        self.observed = Observed(before, after, list(notes))
 
     async def send(
         self,
@@ -211,11 +254,16 @@ class CallContext:
         `absolute_url` sends to a tracker URL outside the Admin API (the postback endpoint), without the Api-Key
         header: the postback key in its path authenticates.
         """
-        return await exchange(
+        if method == "GET" and query is None and (early := self.preread.pop(path, None)) is not None:
+            return early
+        envelope = await exchange(
             self.transport, self.tracker, self.redact, method, path, resource=self.op.resource,
             operation=self.op.operation, query=query, body=body, retry=retry, expect=expect,
             absolute_url=absolute_url, debug=self.settings.debug,
         )  # fmt: skip
+        if method != "GET" and absolute_url is None and envelope["success"]:
+            self.written[path] = envelope["data"]
+        return envelope
 
     async def read(self, path: str, query: dict[str, Any] | None = None, *, expect: Expect = "json") -> Envelope:
         """GET `path`: a read, retried when the tracker is busy or unreachable."""

@@ -3,23 +3,26 @@
 A plain entry becomes one request (`default_parts`: path ids URL-escaped, the other fields to the query for
 GET/DELETE and `op.query`, to the JSON body otherwise, or the entry's own `build`), retried only when the operation
 is a read or idempotent, and its answer is reshaped by the entry's `shape`. An entry with a `handler` composes
-several requests through its `CallContext`. Then, for every tool: `count` on list results, the result budget
-(keitaro_mcp.compact), and every configured secret masked.
+several requests through its `CallContext`. A write runs inside keitaro_mcp.writes' frame: the entity it changes
+is read first and its answer becomes a compact receipt (what changed, before and after), and a write that cannot be
+undone runs only with the impact a person confirmed (or with KEITARO_CONFIRM=off). Then, for every tool: `count` on
+list results, the result budget (keitaro_mcp.compact), and every configured secret masked.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote
 
 from keitaro_mcp.compact import apply_budget
-from keitaro_mcp.context import CallContext, ProgressFn, exchange, no_progress
-from keitaro_mcp.envelope import Envelope, Redactor
-from keitaro_mcp.registry import Operation, P, RequestParts
+from keitaro_mcp.context import CallContext, ProgressFn, exchange, no_progress, request_info, template_url
+from keitaro_mcp.envelope import Envelope, Redactor, error_envelope
+from keitaro_mcp.registry import Impact, Operation, P, RequestParts
 from keitaro_mcp.settings import Settings
 from keitaro_mcp.tracker import Tracker
 from keitaro_mcp.transport import Transport
+from keitaro_mcp.writes import Subject, entity_impact, receipt, subject_of
 
 __all__ = ["Executor", "default_parts"]
 
@@ -34,6 +37,11 @@ def default_parts(op: Operation[P], args: P, tracker: Tracker) -> tuple[str, Req
     query = {k: v for k, v in dumped.items() if k in op.query or op.method in ("GET", "DELETE")}
     body = {k: v for k, v in dumped.items() if k not in query}
     return path, RequestParts(query=query or None, body=body if op.method in ("POST", "PUT") else None)
+
+
+async def _impact(ctx: CallContext, op: Operation[P], args: P) -> Impact | Envelope:
+    """The operation's own impact read, or the entity it deletes."""
+    return await op.impact(ctx, args) if op.impact is not None else await entity_impact(ctx, op, args)
 
 
 class Executor:
@@ -60,38 +68,102 @@ class Executor:
             redact = self._redactors[extra] = Redactor((*self._known, *extra))
         return redact
 
-    async def call(
-        self, op: Operation[P], args: P, *, tracker: Tracker, progress: ProgressFn = no_progress
+    def context(self, op: Operation[Any], tracker: Tracker, progress: ProgressFn = no_progress) -> CallContext:
+        return CallContext(
+            op=op, tracker=tracker, settings=self.settings, transport=self.transport,
+            redact=self.redactor_for(tracker), progress=progress,
+        )  # fmt: skip
+
+    async def impact(self, op: Operation[P], args: P, *, tracker: Tracker) -> Impact | Envelope:
+        """What a call that cannot be undone would destroy (one read; nothing is changed), or the failed read."""
+        op = op.for_call(args)
+        ctx = self.context(op, tracker)
+        found = await _impact(ctx, op, args)
+        return found if isinstance(found, Impact) else ctx.redact(found)
+
+    def unconfirmed(
+        self, op: Operation[Any], tracker: Tracker, impact: Impact, answer: Literal["decline", "cancel", "unavailable"]
     ) -> Envelope:
-        """Run one operation with validated arguments and return its envelope, secrets masked."""
-        op = op.for_call(args)  # a tool with variants: the one its arguments choose (its request, its n8n id)
+        """The envelope of a call that cannot be undone and was not confirmed: nothing was sent."""
         redact = self.redactor_for(tracker)
-        if op.handler is not None:
-            ctx = CallContext(
-                op=op, tracker=tracker, settings=self.settings, transport=self.transport, redact=redact,
-                progress=progress,
-            )  # fmt: skip
-            envelope = await op.handler(ctx, args)
+        info = request_info(op.method, template_url(tracker, op), redact)
+        if answer == "unavailable":
+            message = f"Not sent: {impact.question} A person must confirm it, and this client cannot ask them."
+            envelope = error_envelope(info, op.resource, op.operation, "needs_confirmation", message)
         else:
-            path, parts = default_parts(op, args, tracker)
-            envelope = await exchange(
-                self.transport, tracker, redact, op.method, path, resource=op.resource, operation=op.operation,
-                query=parts.query, body=parts.body, retry=op.read_only or op.idempotent, expect=op.expect,
-                debug=self.settings.debug,
-            )  # fmt: skip
-            if envelope["success"]:
-                meta = parts.meta
-                if op.shape is not None:
-                    shaped = op.shape(envelope["data"], args)
-                    envelope["data"] = shaped.data
-                    meta = {**shaped.meta, **meta} if meta else shaped.meta
-                if meta:
-                    envelope["meta"] = meta
+            said = "declined" if answer == "decline" else "cancelled"
+            envelope = error_envelope(info, op.resource, op.operation, "declined", f"Not sent: the person {said}.")
+        envelope["error"]["responseData"] = {"question": impact.question, **impact.scope} if impact.scope else None
+        masked: Envelope = redact(envelope)
+        return masked
+
+    async def call(
+        self,
+        op: Operation[P],
+        args: P,
+        *,
+        tracker: Tracker,
+        progress: ProgressFn = no_progress,
+        confirmed: Impact | None = None,
+    ) -> Envelope:
+        """Run one operation with validated arguments and return its envelope, secrets masked. A write that cannot
+        be undone runs only with `confirmed`, the impact a person agreed to (or with KEITARO_CONFIRM=off)."""
+        op = op.for_call(args)  # a tool with variants: the one its arguments choose (its request, its n8n id)
+        ctx = self.context(op, tracker, progress)
+        if op.writes:
+            envelope = await self._write(ctx, op, args, confirmed)
+        else:
+            envelope = await self._run(ctx, op, args)
         if envelope["success"] and isinstance(envelope["data"], list):
             envelope["count"] = len(envelope["data"])
         # The result budget, for every result: rows beyond it are cut (meta says the total and where to continue),
         # any other answer has long texts and lists shortened.
         pages = "offset" in op.params.model_fields
         envelope = apply_budget(envelope, offset=(getattr(args, "offset", None) or 0) if pages else None)
-        redacted: Envelope = redact(envelope)
+        redacted: Envelope = ctx.redact(envelope)
         return redacted
+
+    async def _write(self, ctx: CallContext, op: Operation[P], args: P, confirmed: Impact | None) -> Envelope:
+        impact = confirmed
+        if op.confirmed and impact is None:
+            found = await _impact(ctx, op, args)
+            if not isinstance(found, Impact):
+                return found
+            if self.settings.confirm:
+                return self.unconfirmed(op, ctx.tracker, found, "unavailable")
+            impact = found  # KEITARO_CONFIRM=off: the operator took the risk; the figures still make the receipt
+        subject = None
+        if impact is None and (card := subject_of(op)) is not None:
+            subject = Subject(card, args)
+            await subject.read_before(ctx)
+        envelope = await self._run(ctx, op, args)
+        ctx.preread.clear()  # answered before the write: never the entity as it is after
+        if not envelope["success"]:
+            return envelope
+        after = None
+        if subject is not None:
+            after = subject.answer(ctx, envelope["data"], composed=op.handler is not None)
+            if after is None and op.effect not in ("delete", "wipe"):
+                after = await subject.read(ctx)
+        envelope["data"] = receipt(ctx, op, args, envelope["data"], subject=subject, after=after, impact=impact)
+        return envelope
+
+    async def _run(self, ctx: CallContext, op: Operation[P], args: P) -> Envelope:
+        """One request (or the composed tool's requests); a successful answer reshaped for the model."""
+        if op.handler is not None:
+            return await op.handler(ctx, args)
+        path, parts = default_parts(op, args, ctx.tracker)
+        envelope = await exchange(
+            self.transport, ctx.tracker, ctx.redact, op.method, path, resource=op.resource, operation=op.operation,
+            query=parts.query, body=parts.body, retry=op.read_only or op.idempotent, expect=op.expect,
+            debug=self.settings.debug,
+        )  # fmt: skip
+        if envelope["success"]:
+            meta = parts.meta
+            if op.shape is not None:
+                shaped = op.shape(envelope["data"], args)
+                envelope["data"] = shaped.data
+                meta = {**shaped.meta, **meta} if meta else shaped.meta
+            if meta:
+                envelope["meta"] = meta
+        return envelope

@@ -37,6 +37,8 @@ __all__ = [
     "Builder",
     "Handler",
     "HttpMethod",
+    "Impact",
+    "Impactor",
     "Operation",
     "P",
     "RequestParts",
@@ -91,6 +93,18 @@ class Variant:
         return f"{self.field}={self.value}"
 
 
+@dataclass(frozen=True)
+class Impact:
+    """What a call that cannot be undone will destroy, counted with a read before anything is sent: the question a
+    person confirms, and the receipt's figures (`before` and `after` by field, `scope` says of what)."""
+
+    question: str
+    scope: dict[str, Any] = field(default_factory=dict)
+    before: dict[str, Any] = field(default_factory=dict)
+    after: dict[str, Any] = field(default_factory=dict)
+    effects: tuple[str, ...] = ()
+
+
 P = TypeVar("P", bound=BaseModel)
 """An operation's params model."""
 
@@ -100,6 +114,8 @@ Builder = Callable[[P, "Tracker"], RequestParts]
 """Maps validated arguments to the query and body, for the call's tracker (its timezone resolves periods)."""
 Shaper = Callable[[Any, P], Shaped]
 """Reshapes a successful answer's data, knowing the arguments that asked for it."""
+Impactor = Callable[["CallContext", P], Awaitable["Impact | Envelope"]]
+"""Reads what a call that cannot be undone will destroy (or the failed read's envelope: nothing is sent)."""
 
 
 @dataclass(frozen=True)
@@ -133,6 +149,8 @@ class Operation(Generic[P]):
     """Reshapes a successful answer (e.g. report rows) for the model."""
     handler: Handler[P] | None = None
     """Tools that compose several calls run this instead of one request."""
+    impact: Impactor[P] | None = None
+    """For a bulk write that cannot be undone: counts what it will destroy (otherwise the entity is read)."""
     variants: tuple[Variant, ...] = ()
     """A tool that performs one of several n8n operations by an argument's value (pausing and resuming through one
     tool); the entry's own operation, method and path are the first variant's (what a refusal names)."""
@@ -148,6 +166,8 @@ class Operation(Generic[P]):
             raise ValueError(f"{self.name}: Keitaro's DELETE archives or deletes, not {self.effect!r}")
         if self.method == "GET" and self.api == "admin" and self.effect != "read":
             raise ValueError(f"{self.name}: an Admin API GET is a read")
+        if self.impact is not None and not self.confirmed:
+            raise ValueError(f"{self.name}: only a write that cannot be undone counts its impact")
         if self.api == "tracker" and self.handler is None:
             raise ValueError(f"{self.name}: tracker-side operations need a handler")
         missing = [p for p in self.path_fields if p not in self.params.model_fields and p not in TRACKER_PLACEHOLDERS]

@@ -69,6 +69,11 @@ ENV_VARS: dict[str, tuple[str, bool, bool]] = {
     "KEITARO_EXPORT_MAX_MB": ("Megabytes one export file holds at most (default 1024).", False, False),
     "KEITARO_AUDIT_LOG": ("File path or 'stderr': one JSON line per write attempt (rotated at 10 MB).", False, False),
     "KEITARO_AUDIT_READS": ("true: the audit log records reads too.", False, False),
+    "KEITARO_CONFIRM": (
+        "off: run what cannot be undone without asking the person (the operator takes the risk; default on).",
+        False,
+        False,
+    ),
 }
 
 DEFAULT_MAX_RESPONSE_MB = 50
@@ -123,6 +128,8 @@ class Settings:
     audit_log: str | None = None
     """`stderr`, an absolute file path, or None: no audit log."""
     audit_reads: bool = False
+    confirm: bool = True
+    """A person confirms what cannot be undone (MCP elicitation); False only with KEITARO_CONFIRM=off."""
     max_retries: int = 2
     config_problem: str | None = None
     """Why tool calls cannot reach a tracker (names the variable and what is expected), or None."""
@@ -319,5 +326,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         export_max_bytes=_whole(env, "KEITARO_EXPORT_MAX_MB", DEFAULT_EXPORT_MAX_MB) * 1024 * 1024,
         audit_log=_audit_log(env.get("KEITARO_AUDIT_LOG")),
         audit_reads=_flag(env, "KEITARO_AUDIT_READS"),
+        confirm=_flag(env, "KEITARO_CONFIRM") if env.get("KEITARO_CONFIRM", "").strip() else True,
         config_problem="; ".join(problems) or None,
     )

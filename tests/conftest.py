@@ -6,6 +6,7 @@ Every test talks to 127.0.0.1 or to an in-process ASGI app; nothing leaves the m
 from __future__ import annotations
 
 import contextlib
+import functools
 import getpass
 import json
 import os
@@ -14,12 +15,14 @@ import tempfile
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import pytest
 from mcp import Client, MCPError
+from mcp.client.context import ClientRequestContext
 from mcp.shared.dispatcher import ProgressFnT
+from mcp.types import ElicitRequestParams, ElicitResult
 
 from keitaro_mcp.server import build_server
 from keitaro_mcp.settings import Settings, load_settings
@@ -97,6 +100,9 @@ def every_tool_has_a_wire_test(request: pytest.FixtureRequest) -> Iterator[None]
     missing = [op.name for op in OPERATIONS if op.name not in WIRE_TOOLS]
     if missing:
         pytest.fail(f"tools no wire test calls through the kt fixture ({', '.join(WIRE_DIRS)}): {missing}")
+    unchecked = [op.name for op in OPERATIONS if op.writes and op.name not in RECEIPT_TOOLS]
+    if unchecked:
+        pytest.fail(f"write tools no wire test saw succeed (their receipt was never checked): {unchecked}")
 
 
 @dataclass
@@ -108,6 +114,10 @@ class Sent:
     query: dict[str, str]
     body: Any
     headers: dict[str, str] = field(repr=False)  # carries the API key: never in a failure message
+
+
+READ_POSTS = frozenset({"/report/build", "/clicks/log", "/conversions/log", "/logs/types"})
+"""Keitaro's reads by POST."""
 
 
 @dataclass
@@ -137,6 +147,11 @@ class RecordingTransport(httpx.AsyncBaseTransport):
     @property
     def last(self) -> Sent:
         return self.sent[-1]
+
+    @property
+    def last_write(self) -> Sent:
+        """The last request that was not a read (a write reads its entity before and, at times, after)."""
+        return next(s for s in reversed(self.sent) if s.method != "GET" and s.path not in READ_POSTS)
 
 
 # Exports made by tests (the fuzzer calls export tools too) go to a scratch folder, never into the checkout. The
@@ -185,15 +200,68 @@ def wire(sandbox: Any) -> RecordingTransport:
 
 
 WIRE_TOOLS: set[str] = set()
+RECEIPT_TOOLS: set[str] = set()
+"""Every write tool whose successful result a wire test received (and `check_receipt` checked)."""
+RECEIPT_BUDGET = 400
+"""cl100k tokens of a write's whole result text, at most: a receipt, not the entity."""
+
+
+def check_receipt(tool: str, envelope: dict[str, Any], text: str) -> None:
+    """A write's result is a compact receipt: which entity, each change before and after, within the budget."""
+    import bpe_openai
+
+    receipt = envelope["data"]
+    assert isinstance(receipt, dict) and isinstance(receipt.get("changes"), dict), f"{tool}: no receipt: {receipt}"
+    for field_name, change in receipt["changes"].items():
+        assert isinstance(change, dict) and "after" in change, f"{tool}: {field_name} has no after: {change}"
+        assert set(change) <= {"before", "after", "removed", "added"}, f"{tool}: {field_name}: {change}"
+    assert set(receipt) <= {"id", "name", "alias", "sub_id", "of", "changes", "effects", "notes"} | RECEIPT_SCOPES, (
+        receipt
+    )
+    tokens = len(bpe_openai.get_encoding("cl100k_base").encode(text))
+    assert tokens <= RECEIPT_BUDGET, f"{tool}: {tokens} tokens of result text (budget {RECEIPT_BUDGET}): {text}"
+    RECEIPT_TOOLS.add(tool)
+
+
+RECEIPT_SCOPES = frozenset(
+    {"campaign_id", "campaign_ids", "clicks", "from", "to", "timezone", "log_type", "removed", "added", "path"}
+    | {"user_id", "group_id", "offer_id", "landing_id", "traffic_source_id", "integration_id"}
+)
+"""What a bulk write's receipt may say it covered (the scope its impact read counted)."""
+
+
+@functools.cache
+def _writes() -> frozenset[str]:
+    from keitaro_mcp.tool_index import load_cards
+
+    return frozenset(card.name for card in load_cards() if card.writes)
+
+
 """Every tool a test called through `Kt` whose call reached the tracker (checked at the end of the session)."""
 
 
 @dataclass
+class Person:
+    """The person at the client: answers the server's confirmation questions (`answer`), remembers each one."""
+
+    answer: Literal["accept", "decline", "cancel"] = "accept"
+    asked: list[str] = field(default_factory=list)
+
+    async def __call__(self, context: ClientRequestContext, params: ElicitRequestParams) -> ElicitResult:
+        self.asked.append(params.message)
+        if self.answer == "accept":
+            return ElicitResult(action="accept", content={"confirm": True})
+        return ElicitResult(action=self.answer)
+
+
+@dataclass
 class Kt:
-    """An MCP client on a server wired to the sandbox; `call` returns the envelope and records the wire."""
+    """An MCP client on a server wired to the sandbox; `call` returns the envelope and records the wire. The client
+    can ask the person (`person`), who confirms what cannot be undone unless a test says otherwise."""
 
     client: Client
     wire: RecordingTransport
+    person: Person = field(default_factory=Person)
 
     async def call(
         self, tool: str, arguments: dict[str, Any] | None = None, progress: ProgressFnT | None = None
@@ -211,6 +279,8 @@ class Kt:
         assert json.loads(getattr(text, "text", "")) == envelope
         if len(self.wire.sent) > before:
             WIRE_TOOLS.add(tool)
+        if envelope["success"] and tool in _writes():
+            check_receipt(tool, envelope, getattr(text, "text", ""))
         return envelope
 
     async def ok(
@@ -246,5 +316,6 @@ def _fail_if_missing_from_the_index(tool: str) -> None:
 async def kt(wire: RecordingTransport) -> AsyncIterator[Kt]:
     """MCP client (in-memory transport) on a server with every toolset, talking to the sandbox."""
     server = build_server(make_settings(KEITARO_POSTBACK_KEY=TEST_POSTBACK_KEY), transport=wire)
-    async with Client(server, raise_exceptions=True) as client:
-        yield Kt(client, wire)
+    person = Person()
+    async with Client(server, raise_exceptions=True, elicitation_callback=person) as client:
+        yield Kt(client, wire, person)

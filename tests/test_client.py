@@ -219,7 +219,8 @@ async def test_path_ids_are_escaped_and_only_given_fields_are_sent() -> None:
         lambda r: httpx.Response(200, json={"id": 7}), "update_campaign", {"campaign_id": "7", "name": "Renamed"}
     )
     assert envelope["success"]
-    (request,) = calls.requests
+    before, request = calls.requests  # the receipt's read of the campaign, then the write
+    assert before.method == "GET" and before.url.path == "/admin_api/v1/campaigns/7"
     assert request.method == "PUT" and request.url.path == "/admin_api/v1/campaigns/7"
     assert json.loads(request.content) == {"name": "Renamed"}
 

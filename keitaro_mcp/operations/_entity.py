@@ -11,7 +11,17 @@ from pydantic import AfterValidator, Field, create_model
 
 from keitaro_mcp.effects import Effect
 from keitaro_mcp.operations._common import Params
-from keitaro_mcp.registry import Builder, Handler, HttpMethod, Operation, RequestParts, Shaped, Shaper, Variant
+from keitaro_mcp.registry import (
+    Builder,
+    Handler,
+    HttpMethod,
+    Impactor,
+    Operation,
+    RequestParts,
+    Shaped,
+    Shaper,
+    Variant,
+)
 
 if TYPE_CHECKING:
     from keitaro_mcp.tracker import Tracker
@@ -72,6 +82,7 @@ class OperationFactory:
         build: Builder[M] | None = None,
         shape: Shaper[M] | None = None,
         handler: Handler[M] | None = None,
+        impact: Impactor[M] | None = None,
     ) -> Operation[M]:
         """`variants` stand for operation, method and path: the entry's own are the first variant's."""
         if read_only == (effect is not None):
@@ -83,7 +94,7 @@ class OperationFactory:
         return Operation(
             name=name, resource=resource or self.resource, operation=operation, method=method, path=path,
             params=params, toolset=toolset or self.toolset, effect=effect or "read", idempotent=idempotent or read_only,
-            title=title, api=api, query=query, expect=expect, build=build, shape=shape, handler=handler,
+            title=title, api=api, query=query, expect=expect, build=build, shape=shape, handler=handler, impact=impact,
             variants=variants,
         )  # fmt: skip
 

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import AfterValidator, Field
 
+from keitaro_mcp.envelope import Envelope, read_failed
 from keitaro_mcp.operations._common import Params
 from keitaro_mcp.operations._entity import operation_factory
-from keitaro_mcp.registry import RequestParts, Shaped
+from keitaro_mcp.registry import Impact, RequestParts, Shaped
 
 if TYPE_CHECKING:
+    from keitaro_mcp.context import CallContext
     from keitaro_mcp.tracker import Tracker
 
 __all__ = ["OPERATIONS"]
@@ -56,13 +58,51 @@ class ReplaceBotList(Params):
     """Entries not given are removed."""
 
     ips: BotIps
-    confirm: Literal[True] = Field(exclude=True)
 
 
 class ClearBotList(Params):
     """Remove every entry."""
 
-    confirm: Literal[True] = Field(exclude=True)
+
+async def _current(ctx: CallContext) -> list[str] | Envelope:
+    envelope = await ctx.read("/botlist")
+    if not envelope["success"]:
+        return read_failed(envelope, "the bot list", nothing_changed=True)
+    entries = _entries(envelope["data"], None).data
+    return [str(e) for e in entries] if isinstance(entries, list) else []
+
+
+def _sample(entries: list[str]) -> str:
+    return ", ".join(entries[:5]) + (f" and {len(entries) - 5} more" if len(entries) > 5 else "")
+
+
+async def _replace_impact(ctx: CallContext, args: ReplaceBotList) -> Impact | Envelope:
+    """Read the list now: what the new one removes and adds."""
+    now = await _current(ctx)
+    if not isinstance(now, list):
+        return now
+    new = list(dict.fromkeys(args.ips))
+    removed = [e for e in now if e not in new]
+    added = [e for e in new if e not in now]
+    gone = f": {_sample(removed)}" if removed else ""
+    question = (
+        f"Replace the tracker's bot list of {len(now)} entries with {len(new)}: {len(removed)} removed{gone}; "
+        f"{len(added)} added. Removed entries are not kept anywhere."
+    )
+    return Impact(
+        question=question, scope={"removed": removed[:20], "added": added[:20]},
+        before={"entries": len(now)}, after={"entries": len(new)},
+    )  # fmt: skip
+
+
+async def _clear_impact(ctx: CallContext, args: ClearBotList) -> Impact | Envelope:
+    """Read the list now: every entry goes."""
+    now = await _current(ctx)
+    if not isinstance(now, list):
+        return now
+    listed = f" ({_sample(now)})" if now else ""
+    question = f"Remove all {len(now)} entries of the tracker's bot list{listed}. This cannot be undone."
+    return Impact(question=question, scope={"removed": now[:20]}, before={"entries": len(now)}, after={"entries": 0})
 
 
 class AddBotListIps(Params):
@@ -90,7 +130,7 @@ OPERATIONS = (
          params=ExcludeBotListIps, title="Remove IPs from bot list", effect="remove", idempotent=True,
          build=_value_body),
     _bot(name="replace_bot_list", operation="replace", method="PUT", path="/botlist", params=ReplaceBotList,
-         title="Replace bot list", effect="replace", idempotent=True, build=_value_body),
+         title="Replace bot list", effect="replace", idempotent=True, build=_value_body, impact=_replace_impact),
     _bot(name="clear_bot_list", operation="clear", method="DELETE", path="/botlist", params=ClearBotList,
-         title="Clear bot list", effect="wipe", idempotent=True),
+         title="Clear bot list", effect="wipe", idempotent=True, impact=_clear_impact),
 )  # fmt: skip

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, model_validator
 
+from keitaro_mcp.envelope import read_failed
 from keitaro_mcp.operations._common import (
     CampaignId,
     CostModel,
@@ -23,10 +24,13 @@ from keitaro_mcp.operations._common import (
     TrafficSourceId,
     check_date_order,
 )
+from keitaro_mcp.operations._counts import Traffic, campaigns_text, period_text, traffic
 from keitaro_mcp.operations._entity import operation_factory, pause_resume
-from keitaro_mcp.registry import RequestParts, Shaped
+from keitaro_mcp.registry import Impact, RequestParts, Shaped
 
 if TYPE_CHECKING:
+    from keitaro_mcp.context import CallContext
+    from keitaro_mcp.envelope import Envelope
     from keitaro_mcp.tracker import Tracker
 
 __all__ = ["OPERATIONS", "CostFilters", "ParameterSpec", "S2SPostback"]
@@ -210,10 +214,46 @@ class UpdateCampaignCosts(Params):
         return self
 
 
+async def _costs_impact(ctx: CallContext, args: UpdateCampaignCosts) -> Impact | Envelope:
+    """Count the clicks the cost will spread over, and the cost they carry now."""
+    found = await traffic(
+        ctx, start=args.start_date, end=args.end_date, timezone=args.timezone, campaign_ids=[args.campaign_id],
+        filters=args.filters.model_dump(exclude_none=True) if args.filters else None,
+        uniques=bool(args.only_campaign_uniques),
+    )  # fmt: skip
+    if not isinstance(found, Traffic):
+        return found
+    where = campaigns_text([args.campaign_id])
+    question = (
+        f"Overwrite the cost of {found.clicks:,} clicks of {where} "
+        f"{period_text(args.start_date, args.end_date, args.timezone)}: {found.cost:,.2f} now (tracker currency), "
+        f"{args.cost:,.2f} {args.currency} after. Earlier costs are not kept."
+    )
+    return Impact(
+        question=question, scope={"campaign_id": args.campaign_id, "clicks": found.clicks},
+        before={"cost": found.cost}, after={"cost": f"{args.cost} {args.currency}"},
+        effects=("Keitaro spreads it over the clicks in a background job; reports show it within minutes.",),
+    )  # fmt: skip
+
+
 class CleanCampaignArchive(Params):
     """Permanently delete the whole archive; cannot be undone."""
 
-    confirm: Literal[True] = Field(exclude=True)
+
+async def _archive_impact(ctx: CallContext, args: CleanCampaignArchive) -> Impact | Envelope:
+    """Count the archived campaigns the clean deletes for good."""
+    envelope = await ctx.read("/campaigns/deleted")
+    if not envelope["success"]:
+        return read_failed(envelope, "the archived campaigns", nothing_changed=True)
+    archived = [c for c in envelope["data"] if isinstance(c, dict)] if isinstance(envelope["data"], list) else []
+    names = ", ".join(f"{c.get('id')} “{c.get('name')}”" for c in archived[:5])
+    more = f" and {len(archived) - 5} more" if len(archived) > 5 else ""
+    listed = f": {names}{more}" if archived else ""
+    question = (
+        f"Delete the {len(archived)} archived campaigns for good{listed}. They can no longer be restored. "
+        "This cannot be undone."
+    )
+    return Impact(question=question, before={"archived_campaigns": len(archived)}, after={"archived_campaigns": 0})
 
 
 _campaign = operation_factory("campaign", "campaigns_admin")
@@ -244,7 +284,8 @@ OPERATIONS = (
               params=ListDeletedCampaigns, title="List archived campaigns", read_only=True, shape=_summaries),
     _campaign(name="update_campaign_costs", operation="updateCosts", method="POST",
               path="/campaigns/{campaign_id}/update_costs", params=UpdateCampaignCosts, title="Update campaign costs",
-              effect="replace", idempotent=True),
+              effect="replace", idempotent=True, impact=_costs_impact),
     _campaign(name="clean_campaign_archive", operation="cleanArchive", method="POST", path="/campaigns/clean_archive",
-              params=CleanCampaignArchive, title="Empty campaign archive", effect="wipe", idempotent=True),
+              params=CleanCampaignArchive, title="Empty campaign archive", effect="wipe", idempotent=True,
+              impact=_archive_impact),
 )  # fmt: skip

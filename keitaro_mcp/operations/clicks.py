@@ -31,11 +31,12 @@ from keitaro_mcp.operations._common import (
     check_date_order,
     sort_body,
 )
+from keitaro_mcp.operations._counts import Traffic, campaigns_text, period_text, traffic
 from keitaro_mcp.operations._entity import operation_factory
 from keitaro_mcp.operations.campaigns import ConversionStatus
 from keitaro_mcp.periods import PeriodArgs, resolve_range
 from keitaro_mcp.postback import postback_params, send_postback
-from keitaro_mcp.registry import RequestParts, Shaped
+from keitaro_mcp.registry import Impact, RequestParts, Shaped
 from keitaro_mcp.report_catalog import CLICK_LOG_COLUMNS, DIMENSIONS_URI, MAX_COLUMNS, check_names
 
 if TYPE_CHECKING:
@@ -299,7 +300,22 @@ async def _update_click(ctx: CallContext, args: UpdateClick) -> Envelope:
         done["cost"] = {"sent": costs, "answer": envelope["data"]}
     envelope["data"] = done
     envelope["meta"] = {"notes": ["Keitaro applies postbacks and costs asynchronously; list_clicks shows them soon."]}
+    ctx.observe(_click_view(click), _click_view(click, args))
     return envelope
+
+
+def _click_view(click: dict[str, Any], change: UpdateClick | None = None) -> dict[str, Any]:
+    """What a receipt shows of a click: before, as the log has it; after, with what was asked applied."""
+    status = next((s for s in ("sale", "rejected", "lead") if click.get(f"is_{s}") in (1, True, "1")), None)
+    view = {"sub_id": click.get("sub_id"), "status": status, "revenue": click.get("revenue"), "cost": click.get("cost")}
+    if change is not None:
+        if change.status is not None:
+            view["status"] = change.status
+            if change.payout is not None:
+                view["revenue"] = change.payout
+        if change.cost is not None:
+            view["cost"] = f"{change.cost} {change.currency}"
+    return view
 
 
 # -- update_costs, clean_stats --------------------------------------------------------------------------------------
@@ -346,6 +362,32 @@ def _update_costs_body(args: UpdateCosts, tracker: Tracker) -> RequestParts:
     return RequestParts(body=top)
 
 
+async def _costs_impact(ctx: CallContext, args: UpdateCosts) -> Impact | Envelope:
+    """Count the clicks each cost entry will spread over, and the cost they carry now."""
+    clicks, cost = 0, 0.0
+    for entry in args.costs:
+        found = await traffic(
+            ctx, start=entry.start_date, end=entry.end_date, timezone=args.timezone, campaign_ids=args.campaign_ids,
+            filters=entry.filters, uniques=bool(args.only_campaign_uniques),
+        )  # fmt: skip
+        if not isinstance(found, Traffic):
+            return found
+        clicks += found.clicks
+        cost += found.cost
+    new = round(sum(entry.cost for entry in args.costs), 2)
+    where = campaigns_text(args.campaign_ids)
+    periods = period_text(args.costs[0].start_date, args.costs[-1].end_date, args.timezone)
+    question = (
+        f"Overwrite the cost of {clicks:,} clicks of {where} {periods}: {cost:,.2f} now (tracker currency), "
+        f"{new:,.2f} {args.currency} after. Earlier costs are not kept."
+    )
+    return Impact(
+        question=question, scope={"campaign_ids": args.campaign_ids, "clicks": clicks},
+        before={"cost": round(cost, 2)}, after={"cost": f"{new} {args.currency}"},
+        effects=("Keitaro spreads it over the clicks in a background job; reports show it within minutes.",),
+    )  # fmt: skip
+
+
 class CleanStats(Params):
     """Permanently delete clicks and conversions in a period (all campaigns unless one is given)."""
 
@@ -354,12 +396,46 @@ class CleanStats(Params):
     end_date: DateTimeMinute
     campaign_id: CampaignId | None = None
     timezone: Timezone | None = None
-    confirm: Literal[True] = Field(exclude=True)
+    """Default: the tracker's (KEITARO_TIMEZONE), else UTC."""
 
     @model_validator(mode="after")
     def _ordered(self) -> CleanStats:
         check_date_order(self.start_date, self.end_date)
         return self
+
+
+def _clean_zone(args: CleanStats, tracker: Tracker) -> str:
+    return args.timezone or tracker.timezone or "UTC"
+
+
+def _clean_body(args: CleanStats, tracker: Tracker) -> RequestParts:
+    # The zone is always sent: what is deleted is exactly the period the person confirmed, counted in that zone.
+    body: dict[str, Any] = {"start_date": args.start_date, "end_date": args.end_date}
+    if args.campaign_id is not None:
+        body["campaign_id"] = args.campaign_id
+    body["timezone"] = _clean_zone(args, tracker)
+    return RequestParts(body=body)
+
+
+async def _clean_impact(ctx: CallContext, args: CleanStats) -> Impact | Envelope:
+    """Count the clicks and conversions the clean deletes (one report over the same period and campaign)."""
+    zone = _clean_zone(args, ctx.tracker)
+    ids = [args.campaign_id] if args.campaign_id is not None else None
+    found = await traffic(ctx, start=args.start_date, end=args.end_date, timezone=zone, campaign_ids=ids)
+    if not isinstance(found, Traffic):
+        return found
+    clicks, conversions = found.clicks, found.conversions
+    period = period_text(args.start_date, args.end_date, zone)
+    question = (
+        f"Delete all clicks and conversions of {campaigns_text(ids)} {period}: {clicks:,} clicks, "
+        f"{conversions:,} conversions. This cannot be undone."
+    )
+    scope = {"campaign_id": args.campaign_id, "from": args.start_date, "to": args.end_date, "timezone": zone}
+    return Impact(
+        question=question, scope={k: v for k, v in scope.items() if v is not None},
+        before={"clicks": clicks, "conversions": conversions}, after={"clicks": 0, "conversions": 0},
+        effects=("Keitaro deletes them in a background job; reports show it within minutes.",),
+    )  # fmt: skip
 
 
 _click = operation_factory("click", "clicks")
@@ -373,8 +449,9 @@ OPERATIONS = (
     # keeps update_click for one click).
     _click(name="update_costs", operation="updateCosts", method="POST", path="/clicks/update_costs", params=UpdateCosts,
            title="Update click costs", effect="replace", toolset="campaigns_admin", idempotent=True,
-           build=_update_costs_body),
+           build=_update_costs_body, impact=_costs_impact),
     # Wipes data: kept out of the default toolsets (clicks is one of them), beside the other admin wipes.
     _click(name="clean_stats", operation="clean", method="POST", path="/clicks/clean", params=CleanStats,
-           title="Clean stats", effect="wipe", toolset="campaigns_admin", idempotent=True),
+           title="Clean stats", effect="wipe", toolset="campaigns_admin", idempotent=True, build=_clean_body,
+           impact=_clean_impact),
 )  # fmt: skip

@@ -133,10 +133,36 @@ class TestPostback(_PostbackFields):
     sub_id_1: str | None = None
 
 
+RECEIPT_FIELDS = ("sub_id", "conversion_id", "tid", "status", "revenue", "campaign_id")
+
+
+def _view(conversion: dict[str, Any] | None) -> dict[str, Any] | None:
+    """What a receipt shows of a conversion-log row."""
+    return None if conversion is None else {k: conversion[k] for k in RECEIPT_FIELDS if k in conversion}
+
+
+async def _upsert(ctx: CallContext, params: dict[str, str], before: dict[str, Any] | None) -> Envelope:
+    """Send the postback, look the conversion up, and tell the receipt what it was and is."""
+    envelope = await post_and_verify(ctx, params)
+    if envelope["success"]:
+        ctx.observe(_view(before), _view(envelope["data"]["conversion"]))
+    return envelope
+
+
+async def _existing(ctx: CallContext, sub_id: str, tid: str | None) -> dict[str, Any] | None:
+    """The conversion a postback would replace (None when there is none, or the log could not be read)."""
+    if not ctx.tracker.postback_key:
+        return None  # nothing will be sent: the postback answers with the config error, nothing read first
+    _, existing = await find_conversion(ctx, sub_id, tid)
+    return existing
+
+
 async def _test_postback(ctx: CallContext, args: TestPostback) -> Envelope:
-    """tracker postback GET /{postback_key}/postback, then POST /conversions/log to check it was recorded."""
+    """POST /conversions/log (what it replaces), tracker postback GET /{postback_key}/postback, POST /conversions/log
+    to check it was recorded."""
     sub_ids = {"sub_id_1": args.sub_id_1} if args.sub_id_1 is not None else None
-    return await post_and_verify(ctx, args.params(cost=args.cost, sub_ids=sub_ids))
+    before = await _existing(ctx, args.sub_id, args.tid)
+    return await _upsert(ctx, args.params(cost=args.cost, sub_ids=sub_ids), before)
 
 
 class CreateConversion(_PostbackFields):
@@ -146,8 +172,10 @@ class CreateConversion(_PostbackFields):
 
 
 async def _create_conversion(ctx: CallContext, args: CreateConversion) -> Envelope:
-    """tracker postback GET /{postback_key}/postback, then POST /conversions/log to check it was recorded."""
-    return await post_and_verify(ctx, args.params(cost=args.cost))
+    """POST /conversions/log (what it replaces), tracker postback GET /{postback_key}/postback, POST /conversions/log
+    to check it was recorded."""
+    before = await _existing(ctx, args.sub_id, args.tid)
+    return await _upsert(ctx, args.params(cost=args.cost), before)
 
 
 class UpdateConversion(Params):
@@ -171,10 +199,7 @@ async def _update_conversion(ctx: CallContext, args: UpdateConversion) -> Envelo
         message = f"No conversion with {which} in the conversion log; create_conversion records a new one"
         return ctx.fail("not_found", message, request=found["request"])
     params = postback_params(args.sub_id, status=args.status, payout=args.payout, tid=args.tid, currency=args.currency)
-    envelope = await post_and_verify(ctx, params)
-    if envelope["success"]:
-        envelope["data"]["before"] = existing
-    return envelope
+    return await _upsert(ctx, params, existing)
 
 
 _conversion = operation_factory("conversion", "conversions")

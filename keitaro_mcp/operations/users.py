@@ -72,7 +72,6 @@ class DeleteUser(Params):
     """Permanent; cannot be undone."""
 
     user_id: UserId
-    confirm: Literal[True] = Field(exclude=True)
 
 
 class UpdateUserAccess(Params):

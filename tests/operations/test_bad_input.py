@@ -36,9 +36,9 @@ BAD: list[tuple[str, dict[str, Any]]] = [
     ("add_bot_list_ips", {"ips": ["10.0.0.0/33"]}),
     ("exclude_bot_list_ips", {"ips": ["example.com"]}),
     ("exclude_bot_list_ips", {"value": "1.2.3.4"}),
-    ("replace_bot_list", {"ips": ["1.2.3.4"]}),
-    ("clear_bot_list", {}),
-    ("clear_bot_list", {"confirm": "yes"}),
+    # What cannot be undone is confirmed by a person; a confirm argument from the model is an unknown field.
+    ("replace_bot_list", {"ips": ["1.2.3.4"], "confirm": True}),
+    ("clear_bot_list", {"confirm": True}),
     # campaigns
     ("get_campaign", {"campaign_id": -1}),
     ("get_campaign", {"campaign_id": "abc"}),
@@ -156,7 +156,7 @@ BAD: list[tuple[str, dict[str, Any]]] = [
     ("get_log", {"log_type": "system", "limit": 0}),
     ("get_log", {"log_type": "system", "offset": -1}),
     ("get_log", {"log_type": "system", "search": "x"}),
-    ("clean_log", {"log_type": "traffic", "confirm": False}),
+    ("clean_log", {"log_type": "traffic", "confirm": True}),
     ("list_log_types", {"log_type": "system"}),
     # offers
     ("get_offer", {"offer_id": 0}),
@@ -205,7 +205,7 @@ BAD: list[tuple[str, dict[str, Any]]] = [
     ("update_user_access", {"user_id": 1}),
     ("update_user_access", {"user_id": 1, "access": {"campaigns": "everything"}}),
     ("update_user_access", {"user_id": 1, "access": {"clicks": "read_only"}}),
-    ("delete_user", {"user_id": 1, "confirm": False}),
+    ("delete_user", {"user_id": 1, "confirm": True}),
 ]  # fmt: skip
 
 SAYS: list[tuple[str, dict[str, Any], list[str]]] = [

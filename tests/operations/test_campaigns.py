@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -34,13 +35,17 @@ async def test_create_campaign_generates_an_alias_and_sends_group_id_as_string(k
     assert kt.wire.last.method == "POST" and kt.wire.last.path == "/campaigns"
     assert body["name"] == "Wire create" and body["group_id"] == "3" and body["state"] == "disabled"
     assert len(body["alias"]) == 8 and body["alias"].isalnum()
-    assert envelope["operation"] == "create" and envelope["data"]["alias"] == body["alias"]
-    assert envelope["data"]["token"], "a campaign read carries its Click API token"
+    receipt = envelope["data"]
+    assert envelope["operation"] == "create" and receipt["alias"] == body["alias"] and receipt["name"] == "Wire create"
+    assert receipt["changes"]["state"] == {"before": None, "after": "disabled"}
+    assert receipt["changes"]["group_id"] == {"before": None, "after": 3}
+    assert "token" not in json.dumps(envelope), "the Click API token stays out of the receipt"
 
 
 async def test_create_campaign_with_taken_alias_is_a_validation_error(kt: Kt) -> None:
     first = await kt.ok("create_campaign", {"name": "Alias owner", "alias": "taken-alias-1"})
     assert first["data"]["alias"] == "taken-alias-1"
+    assert first["data"]["changes"]["alias"] == {"before": None, "after": "taken-alias-1"}
     again = await kt.call("create_campaign", {"name": "Alias thief", "alias": "taken-alias-1"})
     assert again["error"]["kind"] == "validation" and "alias" in again["error"]["message"]
 
@@ -50,7 +55,16 @@ async def test_update_campaign_sends_only_given_fields(kt: Kt) -> None:
     envelope = await kt.ok("update_campaign", {"campaign_id": campaign_id, "name": "After rename", "cost_value": 0.2})
     assert kt.wire.last.method == "PUT" and kt.wire.last.path == f"/campaigns/{campaign_id}"
     assert kt.wire.last.body == {"name": "After rename", "cost_value": 0.2}
-    assert envelope["data"]["name"] == "After rename"
+    assert envelope["data"] == {
+        "id": campaign_id,
+        "name": "After rename",
+        "alias": envelope["data"]["alias"],
+        "changes": {
+            "name": {"before": "Before rename", "after": "After rename"},
+            "cost_value": {"before": "0.0500", "after": "0.2000"},
+        },
+        "effects": ["Live traffic follows the change at once."],
+    }
     again = await kt.ok("get_campaign", {"campaign_id": campaign_id})
     assert again["data"]["cost_type"] == "CPC", "fields not sent stay as they were"
 
@@ -62,9 +76,13 @@ async def test_pause_and_resume(kt: Kt) -> None:
     off = await kt.ok("set_campaign_state", {"campaign_id": campaign_id, "state": "paused"})
     assert kt.wire.last.method == "POST" and kt.wire.last.path == f"/campaigns/{campaign_id}/disable"
     assert not kt.wire.last.body and kt.wire.last.query == {}
-    assert (off["resource"], off["operation"]) == ("campaign", "disable") and off["data"]["state"] == "disabled"
+    assert (off["resource"], off["operation"]) == ("campaign", "disable")
+    assert off["data"]["id"] == campaign_id and off["data"]["name"] == "Toggle"
+    assert off["data"]["changes"] == {"state": {"before": "active", "after": "disabled"}}
+    assert off["data"]["effects"] == ["It stops serving traffic until it is resumed."]
     on = await kt.ok("set_campaign_state", {"campaign_id": campaign_id, "state": "active"})
-    assert kt.wire.last.path == f"/campaigns/{campaign_id}/enable" and on["data"]["state"] == "active"
+    assert kt.wire.last.path == f"/campaigns/{campaign_id}/enable"
+    assert on["data"]["changes"] == {"state": {"before": "disabled", "after": "active"}}
     assert on["operation"] == "enable"
     await kt.refused("set_campaign_state", {"campaign_id": campaign_id, "state": "disabled"}, "state")
 
@@ -74,6 +92,7 @@ async def test_archive_list_deleted_and_restore(kt: Kt) -> None:
     archived = await kt.ok("archive_campaign", {"campaign_id": campaign_id})
     assert kt.wire.last.method == "DELETE" and kt.wire.last.path == f"/campaigns/{campaign_id}"
     assert archived["operation"] == "delete"
+    assert archived["data"]["changes"] == {"state": {"before": "active", "after": "deleted"}}
     gone = await kt.call("get_campaign", {"campaign_id": campaign_id})
     assert gone["error"]["kind"] == "not_found"
     write = await kt.call("update_campaign", {"campaign_id": campaign_id, "name": "x"})
@@ -81,8 +100,12 @@ async def test_archive_list_deleted_and_restore(kt: Kt) -> None:
     deleted = await kt.ok("list_deleted_campaigns")
     assert kt.wire.last.path == "/campaigns/deleted"
     assert campaign_id in [c["id"] for c in deleted["data"]]
-    await kt.ok("restore_campaign", {"campaign_id": campaign_id})
+    restored = await kt.ok("restore_campaign", {"campaign_id": campaign_id})
     assert kt.wire.last.method == "POST" and kt.wire.last.path == f"/campaigns/{campaign_id}/restore"
+    # An archived campaign cannot be read (not_found): the receipt says what it is now, and why no before.
+    assert restored["data"]["changes"] == {"state": {"after": "active"}}
+    assert restored["data"]["effects"] == ["It serves traffic again."]
+    assert "not found" in restored["data"]["notes"][0]
     back = await kt.ok("get_campaign", {"campaign_id": campaign_id})
     assert back["data"]["state"] == "active"
 
@@ -92,9 +115,9 @@ async def test_clone_campaign_names_the_copy(kt: Kt) -> None:
     clone = await kt.ok("clone_campaign", {"campaign_id": campaign_id})
     assert kt.wire.last.method == "POST" and kt.wire.last.path == f"/campaigns/{campaign_id}/clone"
     assert clone["operation"] == "clone"
-    data = clone["data"]
-    copy = data[0] if isinstance(data, list) else data
+    copy = clone["data"]
     assert copy["name"] == "Copy of Original" and copy["id"] != campaign_id
+    assert copy["of"] == {"campaign_id": campaign_id} and copy["changes"] == {}
 
 
 async def campaign_cost(kt: Kt, campaign_id: int, day: str) -> float:
@@ -121,14 +144,24 @@ async def test_update_campaign_costs_changes_what_reports_show(kt: Kt) -> None:
         "timezone": "UTC",
     }
     assert envelope["operation"] == "updateCosts"
+    assert kt.person.asked[-1].startswith("Overwrite the cost of ")
+    assert (
+        f" clicks of campaign {campaign_id} from {day} 00:00 to {day} 23:59 (UTC): {before:,.2f} now"
+        in (kt.person.asked[-1])
+    )
+    assert envelope["data"]["changes"] == {"cost": {"before": round(before, 2), "after": f"{cost} USD"}}
     assert await campaign_cost(kt, campaign_id, day) == pytest.approx(cost, abs=0.01), "the day's cost is replaced"
 
 
-async def test_clean_campaign_archive_needs_confirmation(kt: Kt) -> None:
-    await kt.refused("clean_campaign_archive", {}, "confirm")
+async def test_clean_campaign_archive_is_confirmed_by_the_person(kt: Kt) -> None:
+    await kt.refused("clean_campaign_archive", {"confirm": True}, "confirm")
     campaign_id = await new_campaign(kt, "Doomed")
     await kt.ok("archive_campaign", {"campaign_id": campaign_id})
-    await kt.ok("clean_campaign_archive", {"confirm": True})
+    archived = len((await kt.ok("list_deleted_campaigns"))["data"])
+    cleaned = await kt.ok("clean_campaign_archive")
+    assert f"{campaign_id} “Doomed”" in kt.person.asked[-1]
+    assert kt.person.asked[-1].startswith(f"Delete the {archived} archived campaigns for good: ")
     assert kt.wire.last.method == "POST" and kt.wire.last.path == "/campaigns/clean_archive"
+    assert cleaned["data"]["changes"] == {"archived_campaigns": {"before": archived, "after": 0}}
     deleted = await kt.ok("list_deleted_campaigns")
     assert campaign_id not in [c["id"] for c in deleted["data"]]

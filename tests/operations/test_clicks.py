@@ -120,7 +120,11 @@ async def test_update_click_status_goes_through_the_tracker_postback(kt: Kt) -> 
     assert "api-key" not in postback.headers, "the postback key authenticates, not the Admin API key"
     assert env["resource"] == "click" and env["operation"] == "update"
     assert TEST_POSTBACK_KEY not in json.dumps(env) and "/***/postback?" in env["request"]["url"]
-    assert env["data"]["conversion"]["sent"]["status"] == "lead"
+    assert env["data"]["sub_id"] == click["sub_id"]
+    assert env["data"]["changes"] == {
+        "status": {"before": None, "after": "lead"},
+        "revenue": {"before": click["revenue"], "after": 7.5},
+    }
     after = await click_by_sub_id(kt, click["sub_id"])
     assert after["is_lead"] and after["revenue"] == 7.5
 
@@ -137,7 +141,7 @@ async def test_update_click_cost_targets_the_click_alone(kt: Kt) -> None:
     assert costs.body["campaign_ids"] == [click["campaign_id"]] and entry["currency"] == "USD"
     assert entry["start_date"] == entry["end_date"] == click["datetime"][:16] and entry["cost"] == 0.4321
     assert entry["filters"]["external_id"] == click["external_id"]
-    assert env["data"]["cost"]["answer"] == {"success": True} and "conversion" not in env["data"]
+    assert env["data"]["changes"] == {"cost": {"before": click["cost"], "after": "0.4321 USD"}}
     after = await click_by_sub_id(kt, click["sub_id"])
     assert after["cost"] == pytest.approx(0.4321, abs=1e-4)
 
@@ -158,6 +162,10 @@ async def test_update_costs_sends_timezone_and_currency_at_both_levels(kt: Kt) -
     env = await kt.ok("update_costs", args)
     sent = kt.wire.last
     assert sent.method == "POST" and sent.path == "/clicks/update_costs"
+    assert kt.person.asked[-1] == (
+        f"Overwrite the cost of 1 clicks of campaign {campaign_id} from {minute} to {minute} (UTC): "
+        f"{click['cost']:,.2f} now (tracker currency), 2.50 USD after. Earlier costs are not kept."
+    )
     assert sent.body == {
         "campaign_ids": [campaign_id],
         "timezone": "UTC",
@@ -165,15 +173,36 @@ async def test_update_costs_sends_timezone_and_currency_at_both_levels(kt: Kt) -
         "costs": [entry | {"timezone": "UTC", "currency": "USD"}],
         "only_campaign_uniques": 0,
     }
-    assert env["resource"] == "click" and env["operation"] == "updateCosts" and env["data"] == {"success": True}
+    assert env["resource"] == "click" and env["operation"] == "updateCosts"
+    assert env["data"]["changes"] == {"cost": {"before": round(click["cost"], 2), "after": "2.5 USD"}}
+    assert env["data"]["campaign_ids"] == [campaign_id] and env["data"]["clicks"] == 1
     after = await click_by_sub_id(kt, click["sub_id"])
     assert after["cost"] == pytest.approx(2.5)
 
 
-async def test_clean_stats_needs_confirm_and_does_not_send_it(kt: Kt) -> None:
+async def test_clean_stats_asks_the_person_and_a_confirm_argument_is_refused(kt: Kt) -> None:
     args = {"start_date": "2020-01-01 00:00", "end_date": "2020-01-01 23:59", "campaign_id": 9, "timezone": "UTC"}
-    await kt.refused("clean_stats", args, "confirm")
-    env = await kt.ok("clean_stats", args | {"confirm": True})
-    assert kt.wire.last.method == "POST" and kt.wire.last.path == "/clicks/clean"
-    assert kt.wire.last.body == args
-    assert env["resource"] == "click" and env["operation"] == "clean" and env["data"] == {"success": True}
+    await kt.refused("clean_stats", args | {"confirm": True}, "confirm")
+    before = len(kt.wire.sent)
+    env = await kt.ok("clean_stats", args)
+    # Counted when asking, and again when the answer comes back (a changed count is asked again).
+    *counts, clean = kt.wire.sent[before:]
+    assert len(counts) == 2 and counts[0] == counts[1]
+    count = counts[0]
+    assert count.method == "POST" and count.path == "/report/build"
+    assert count.body["range"] == {"from": "2020-01-01 00:00", "to": "2020-01-01 23:59", "timezone": "UTC"}
+    assert count.body["filters"] == [{"name": "campaign_id", "operator": "IN_LIST", "expression": [9]}]
+    assert kt.person.asked[-1] == (
+        "Delete all clicks and conversions of campaign 9 from 2020-01-01 00:00 to 2020-01-01 23:59 (UTC): "
+        "0 clicks, 0 conversions. This cannot be undone."
+    )
+    assert clean.method == "POST" and clean.path == "/clicks/clean" and clean.body == args
+    assert env["resource"] == "click" and env["operation"] == "clean"
+    assert env["data"]["changes"] == {"clicks": {"before": 0, "after": 0}, "conversions": {"before": 0, "after": 0}}
+
+
+async def test_clean_stats_sends_the_zone_it_counted_in(kt: Kt) -> None:
+    args = {"start_date": "2020-01-02", "end_date": "2020-01-02"}
+    await kt.ok("clean_stats", args)
+    assert kt.wire.last.body == args | {"timezone": "UTC"}, "without KEITARO_TIMEZONE the tracker counts in UTC"
+    assert kt.person.asked[-1].startswith("Delete all clicks and conversions of every campaign from 2020-01-02 to ")

@@ -87,7 +87,8 @@ async def test_test_postback_records_a_conversion_that_list_conversions_shows(kt
     }  # fmt: skip
     before = len(kt.wire.sent)
     env = await kt.ok("test_postback", args)
-    postback, lookup = kt.wire.sent[before : before + 2]
+    existing, postback, lookup = kt.wire.sent[before : before + 3]
+    assert existing.method == "POST" and existing.path == "/conversions/log", "what the postback would replace"
     assert postback.method == "GET" and postback.path == f"/{TEST_POSTBACK_KEY}/postback"
     assert postback.query == {
         "subid": sub_id, "status": "lead", "payout": "12.5", "cost": "1", "currency": "USD", "tid": "test-1",
@@ -98,9 +99,12 @@ async def test_test_postback_records_a_conversion_that_list_conversions_shows(kt
     assert env["resource"] == "postback" and env["operation"] == "test"
     assert env["request"]["method"] == "GET" and "/***/postback?subid=" in env["request"]["url"]
     assert TEST_POSTBACK_KEY not in json.dumps(env)
-    data = env["data"]
-    assert data["recorded"] is True and data["conversion"]["status"] == "lead" and data["conversion"]["tid"] == "test-1"
-    assert data["sent"]["subid"] == sub_id and data["answer"]
+    receipt = env["data"]
+    assert receipt["sub_id"] == sub_id and receipt["changes"]["conversion_id"]["before"] is None
+    assert receipt["changes"]["status"] == {"before": None, "after": "lead"}
+    assert receipt["changes"]["tid"] == {"before": None, "after": "test-1"}
+    assert receipt["changes"]["revenue"] == {"before": None, "after": 12.5}
+    assert receipt["effects"] == ["The campaign's S2S postbacks for this status fire to its traffic source."]
     shown = await conversions_of(kt, sub_id)
     assert [(c["status"], c["tid"], c["revenue"]) for c in shown] == [("lead", "test-1", 12.5)]
 
@@ -115,7 +119,7 @@ async def test_test_postback_without_postback_key_is_a_config_error(kt_without_p
 
 async def test_test_postback_for_an_unknown_sub_id_is_sent_but_not_recorded(kt: Kt) -> None:
     env = await kt.ok("test_postback", {"sub_id": "no-such-click", "status": "sale"})
-    assert env["data"]["recorded"] is False and env["data"]["conversion"] is None
+    assert env["data"]["changes"] == {} and "effects" not in env["data"]
     assert "get_log log_type=postbacks" in env["meta"]["notes"][0]
 
 
@@ -123,16 +127,19 @@ async def test_create_then_update_conversion_follows_keitaro_transitions(kt: Kt)
     sub_id = await fresh_click(kt, 10)
     created = await kt.ok("create_conversion", {"sub_id": sub_id, "status": "lead", "payout": 20})
     assert created["resource"] == "conversion" and created["operation"] == "create"
-    assert created["data"]["recorded"] is True
+    assert created["data"]["changes"]["status"] == {"before": None, "after": "lead"}
     assert kt.wire.sent[-2].query == {"subid": sub_id, "status": "lead", "payout": "20"}
     updated = await kt.ok("update_conversion", {"sub_id": sub_id, "status": "sale", "payout": 25})
-    assert updated["operation"] == "update" and updated["data"]["recorded"] is True
-    assert updated["data"]["before"]["status"] == "lead" and updated["data"]["conversion"]["status"] == "sale"
+    assert updated["operation"] == "update" and updated["data"]["sub_id"] == sub_id
+    assert updated["data"]["changes"] == {
+        "status": {"before": "lead", "after": "sale"},
+        "revenue": {"before": 20, "after": 25},
+    }
     shown = await conversions_of(kt, sub_id)
     assert [(c["status"], c["previous_status"], c["revenue"]) for c in shown] == [("sale", "lead", 25)]
     # sale -> lead is not a transition Keitaro allows: sent, ignored, and said so.
     refused = await kt.ok("update_conversion", {"sub_id": sub_id, "status": "lead"})
-    assert refused["data"]["recorded"] is False and refused["data"]["conversion"]["status"] == "sale"
+    assert refused["data"]["changes"] == {}, "the conversion is as it was: sale"
     assert "lead→sale" in refused["meta"]["notes"][0]
 
 
@@ -140,7 +147,7 @@ async def test_create_conversion_with_a_new_tid_adds_one(kt: Kt) -> None:
     sub_id = await fresh_click(kt, 11)
     await kt.ok("create_conversion", {"sub_id": sub_id, "status": "sale", "payout": 5, "tid": "a"})
     second = await kt.ok("create_conversion", {"sub_id": sub_id, "status": "lead", "payout": 6, "tid": "b"})
-    assert second["data"]["recorded"] is True and second["data"]["conversion"]["tid"] == "b"
+    assert second["data"]["changes"]["tid"] == {"before": None, "after": "b"}, "a new conversion, not a change"
     assert sorted(c["tid"] for c in await conversions_of(kt, sub_id)) == ["a", "b"]
 
 

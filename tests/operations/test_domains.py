@@ -25,7 +25,8 @@ async def test_create_domain_sends_given_fields_and_unwraps_the_array(kt: Kt) ->
     assert kt.wire.last.method == "POST" and kt.wire.last.path == "/domains"
     assert kt.wire.last.body == {**args, "is_ssl": False}, "is_ssl is required by Keitaro's document: always sent"
     assert envelope["operation"] == "create" and "count" not in envelope
-    assert envelope["data"]["name"] == "wire-create.example" and envelope["data"]["catch_not_found"] is True
+    assert envelope["data"]["name"] == "wire-create.example"
+    assert envelope["data"]["changes"]["catch_not_found"] == {"before": None, "after": True}
 
 
 async def test_create_domain_twice_is_a_validation_error(kt: Kt) -> None:
@@ -39,7 +40,8 @@ async def test_update_domain_sends_only_given_fields(kt: Kt) -> None:
     envelope = await kt.ok("update_domain", {"domain_id": domain_id, "is_ssl": False, "default_campaign_id": 2})
     assert kt.wire.last.method == "PUT" and kt.wire.last.path == f"/domains/{domain_id}"
     assert kt.wire.last.body == {"is_ssl": False, "default_campaign_id": 2}
-    assert envelope["operation"] == "update" and envelope["data"]["is_ssl"] is False
+    assert envelope["operation"] == "update" and envelope["data"]["id"] == domain_id
+    assert envelope["data"]["changes"]["default_campaign_id"]["after"] == 2
 
 
 async def test_check_domain(kt: Kt) -> None:

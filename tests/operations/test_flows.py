@@ -21,7 +21,8 @@ async def new_flow(kt: Kt, **fields: Any) -> dict[str, Any]:
     (campaign_id,) = await some_ids(kt, "list_campaigns", 1)
     args = {"campaign_id": campaign_id, "name": "Wire flow", "schema": "redirect", "action_type": "http",
             "action_payload": "https://example.test/a", **fields}  # fmt: skip
-    data: dict[str, Any] = (await kt.ok("create_flow", args))["data"]
+    flow_id = (await kt.ok("create_flow", args))["data"]["id"]
+    data: dict[str, Any] = (await kt.ok("get_flow", {"flow_id": flow_id}))["data"]
     kt.wire.sent.clear()
     return data
 
@@ -41,7 +42,9 @@ async def test_create_flow_sends_required_fields_and_defaults_collect_clicks_to_
     assert kt.wire.last.method == "POST" and kt.wire.last.path == "/streams"
     assert kt.wire.last.body == {**args, "type": "regular", "collect_clicks": True}
     assert envelope["resource"] == "stream" and envelope["operation"] == "create"
-    flow = envelope["data"]
+    receipt = envelope["data"]
+    assert receipt["name"] == "Offers only" and receipt["changes"]["schema"] == {"before": None, "after": "landings"}
+    flow = (await kt.ok("get_flow", {"flow_id": receipt["id"]}))["data"]
     assert flow["campaign_id"] == campaign_id and flow["schema"] == "landings" and flow["collect_clicks"] is True
     assert [(o["offer_id"], o["share"], o["state"]) for o in flow["offers"]] == [
         (offer_a, 60, "active"),
@@ -60,9 +63,14 @@ async def test_update_flow_replaces_the_offer_set(kt: Kt) -> None:
     assert kt.wire.last.method == "PUT" and kt.wire.last.path == f"/streams/{flow['id']}"
     assert kt.wire.last.body == {"offers": offers}, "only the given field is sent"
     assert envelope["operation"] == "update"
-    after = envelope["data"]
+    changes = envelope["data"]["changes"]
+    assert changes[f"offers[{kept_binding}].share"] == {"before": 50, "after": 70}, "the same offer keeps its binding"
+    dropped = flow["offers"][1]["id"]
+    assert changes[f"offers[{dropped}].offer_id"] == {"before": offer_b, "after": None}
+    [added] = [c for name, c in changes.items() if name.endswith(".offer_id") and c["before"] is None]
+    assert added["after"] == offer_c
+    after = (await kt.ok("get_flow", {"flow_id": flow["id"]}))["data"]
     assert [(o["offer_id"], o["share"]) for o in after["offers"]] == [(offer_a, 70), (offer_c, 30)]
-    assert after["offers"][0]["id"] == kept_binding, "a binding to the same offer keeps its id"
     assert after["name"] == "Wire flow" and after["action_payload"] == "https://example.test/a"
 
 
@@ -71,7 +79,8 @@ async def test_update_flow_sets_landings(kt: Kt) -> None:
     flow = await new_flow(kt, schema="landings")
     envelope = await kt.ok("update_flow", {"flow_id": flow["id"], "landings": [{"landing_id": landing, "share": 100}]})
     assert kt.wire.last.body == {"landings": [{"landing_id": landing, "share": 100}]}
-    assert [x["landing_id"] for x in envelope["data"]["landings"]] == [landing]
+    [(name, change)] = [(n, c) for n, c in envelope["data"]["changes"].items() if n.endswith(".landing_id")]
+    assert name.startswith("landings[") and change == {"before": None, "after": landing}
 
 
 async def test_update_flow_settings_sends_schema_by_its_wire_name_and_the_flow_id_in_triggers(kt: Kt) -> None:
@@ -85,9 +94,12 @@ async def test_update_flow_settings_sends_schema_by_its_wire_name_and_the_flow_i
                                  "action_payload": "Closed", "filter_or": True,
                                  "triggers": [{**trigger, "stream_id": flow["id"]}]}  # fmt: skip
     assert envelope["operation"] == "update"
-    data = envelope["data"]
-    assert data["name"] == "Renamed" and data["schema"] == "action" and data["filter_or"] is True
-    assert [(t["condition"], t["action"]) for t in data["triggers"]] == [("not_respond", "disable")]
+    changes = envelope["data"]["changes"]
+    assert changes["name"] == {"before": "Wire flow", "after": "Renamed"}
+    assert changes["schema"] == {"before": "redirect", "after": "action"}
+    assert changes["filter_or"] == {"before": False, "after": True}
+    [condition] = [c for n, c in changes.items() if n.startswith("triggers[") and n.endswith(".condition")]
+    assert condition == {"before": None, "after": "not_respond"}
 
 
 async def test_pause_and_resume_flow(kt: Kt) -> None:
@@ -95,10 +107,12 @@ async def test_pause_and_resume_flow(kt: Kt) -> None:
     off = await kt.ok("set_flow_state", {"flow_id": flow["id"], "state": "paused"})
     assert kt.wire.last.method == "POST" and kt.wire.last.path == f"/streams/{flow['id']}/disable"
     assert not kt.wire.last.body
-    assert (off["resource"], off["operation"]) == ("stream", "disable") and off["data"]["state"] == "disabled"
+    assert (off["resource"], off["operation"]) == ("stream", "disable")
+    assert off["data"]["changes"] == {"state": {"before": "active", "after": "disabled"}}
     on = await kt.ok("set_flow_state", {"flow_id": flow["id"], "state": "active"})
     assert kt.wire.last.path == f"/streams/{flow['id']}/enable"
-    assert on["operation"] == "enable" and on["data"]["state"] == "active"
+    assert on["operation"] == "enable"
+    assert on["data"]["changes"] == {"state": {"before": "disabled", "after": "active"}}
 
 
 async def test_archive_list_deleted_and_restore_flow(kt: Kt) -> None:
@@ -106,6 +120,7 @@ async def test_archive_list_deleted_and_restore_flow(kt: Kt) -> None:
     archived = await kt.ok("archive_flow", {"flow_id": flow["id"]})
     assert kt.wire.last.method == "DELETE" and kt.wire.last.path == f"/streams/{flow['id']}"
     assert archived["operation"] == "delete"
+    assert archived["data"]["changes"]["state"] == {"before": "active", "after": "deleted"}, archived["data"]
     gone = await kt.call("get_flow", {"flow_id": flow["id"]})
     assert gone["error"]["kind"] == "not_found"
     deleted = await kt.ok("list_deleted_flows")
@@ -113,7 +128,7 @@ async def test_archive_list_deleted_and_restore_flow(kt: Kt) -> None:
     assert deleted["operation"] == "getDeleted" and flow["id"] in [f["id"] for f in deleted["data"]]
     restored = await kt.ok("restore_flow", {"flow_id": flow["id"]})
     assert kt.wire.last.method == "POST" and kt.wire.last.path == f"/streams/{flow['id']}/restore"
-    assert restored["operation"] == "restore" and restored["data"]["state"] == "active"
+    assert restored["operation"] == "restore" and restored["data"]["changes"] == {"state": {"after": "active"}}
     assert (await kt.ok("get_flow", {"flow_id": flow["id"]}))["data"]["id"] == flow["id"]
 
 

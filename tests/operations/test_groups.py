@@ -24,18 +24,22 @@ async def test_create_update_and_delete_group(kt: Kt) -> None:
     created = await kt.ok("create_group", {"name": "Wire group", "type": "landings", "position": 10})
     assert kt.wire.last.method == "POST" and kt.wire.last.path == "/groups"
     assert kt.wire.last.body == {"name": "Wire group", "type": "landings", "position": 10}
-    assert created["operation"] == "create" and created["data"]["type"] == "landings"
+    assert created["operation"] == "create" and created["data"]["name"] == "Wire group"
+    assert created["data"]["changes"]["type"] == {"before": None, "after": "landings"}
     group_id = created["data"]["id"]
 
     updated = await kt.ok("update_group", {"group_id": group_id, "name": "Wire group 2"})
     assert kt.wire.last.method == "PUT" and kt.wire.last.path == f"/groups/{group_id}"
     assert kt.wire.last.body == {"name": "Wire group 2"}
     assert updated["operation"] == "update" and updated["data"]["name"] == "Wire group 2"
+    assert updated["data"]["changes"] == {"name": {"after": "Wire group 2"}}, "Keitaro has no group read by id"
 
     deleted = await kt.ok("delete_group", {"group_id": group_id})
     assert kt.wire.last.method == "DELETE" and kt.wire.last.path == f"/groups/{group_id}/delete"
     assert kt.wire.last.query == {} and kt.wire.last.body is None
     assert deleted["operation"] == "delete"
+    assert kt.person.asked[-1] == f"Delete group: group {group_id}. This cannot be undone."
+    assert deleted["data"]["changes"] == {"exists": {"before": True, "after": False}}
     remaining = await kt.ok("list_groups", {"type": "landings"})
     assert group_id not in [g["id"] for g in remaining["data"]]
     again = await kt.call("delete_group", {"group_id": group_id})

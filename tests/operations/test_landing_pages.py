@@ -29,9 +29,9 @@ async def test_create_landing_page_sends_group_id_as_string(kt: Kt) -> None:
     assert kt.wire.last.method == "POST" and kt.wire.last.path == "/landing_pages"
     assert kt.wire.last.body == {**args, "group_id": "2"}
     assert envelope["operation"] == "create"
-    landing = envelope["data"]
-    assert landing["landing_type"] == "external" and landing["url"] == "https://lp.example/a"
-    assert landing["group_id"] == 2
+    changes = envelope["data"]["changes"]
+    assert changes["landing_type"]["after"] == "external" and changes["url"]["after"] == "https://lp.example/a"
+    assert changes["group_id"] == {"before": None, "after": 2}, "the tracker's integer, not the string sent"
 
 
 async def test_create_local_landing_page_passes_the_zip_archive(kt: Kt) -> None:
@@ -50,7 +50,8 @@ async def test_update_landing_page_sends_only_given_fields(kt: Kt) -> None:
     assert kt.wire.last.method == "PUT" and kt.wire.last.path == f"/landing_pages/{landing_id}"
     assert kt.wire.last.body == {"name": "Renamed", "state": "disabled", "group_id": "3"}
     assert envelope["operation"] == "update"
-    assert envelope["data"]["state"] == "disabled" and envelope["data"]["notes"] == "keep me"
+    assert envelope["data"]["changes"]["state"] == {"before": "active", "after": "disabled"}
+    assert envelope["data"]["changes"]["name"]["after"] == "Renamed" and "notes" not in envelope["data"]["changes"]
 
 
 async def test_clone_landing_page_is_a_put(kt: Kt) -> None:
@@ -59,6 +60,7 @@ async def test_clone_landing_page_is_a_put(kt: Kt) -> None:
     assert kt.wire.last.method == "PUT" and kt.wire.last.path == f"/landing_pages/{landing_id}/clone"
     assert envelope["operation"] == "clone"
     assert envelope["data"]["id"] != landing_id and envelope["data"]["name"] == "Copy of Original lander"
+    assert envelope["data"]["of"] == {"landing_id": landing_id}
 
 
 async def test_archive_landing_page(kt: Kt) -> None:
@@ -66,6 +68,7 @@ async def test_archive_landing_page(kt: Kt) -> None:
     envelope = await kt.ok("archive_landing_page", {"landing_id": landing_id})
     assert kt.wire.last.method == "DELETE" and kt.wire.last.path == f"/landing_pages/{landing_id}"
     assert envelope["operation"] == "delete"
+    assert envelope["data"]["changes"]["state"] == {"before": "active", "after": "deleted"}
     gone = await kt.call("get_landing_page", {"landing_id": landing_id})
     assert gone["error"]["kind"] == "not_found"
 
@@ -76,9 +79,12 @@ async def test_landing_page_files(kt: Kt) -> None:
     await kt.ok("add_landing_page_file", {"landing_id": landing_id, "path": "js/app.js"})
     assert kt.wire.last.method == "POST" and kt.wire.last.path == f"{base}/add_file"
     assert kt.wire.last.query == {"path": "js/app.js"}
-    await kt.ok("update_landing_page_file", {"landing_id": landing_id, "path": "index.html", "data": "<b>x</b>"})
-    assert kt.wire.last.method == "PUT" and kt.wire.last.path == f"{base}/update_file"
-    assert kt.wire.last.query == {"path": "index.html", "data": "<b>x</b>"}
+    written = await kt.ok(
+        "update_landing_page_file", {"landing_id": landing_id, "path": "index.html", "data": "<b>x</b>"}
+    )
+    assert kt.wire.last_write.method == "PUT" and kt.wire.last_write.path == f"{base}/update_file"
+    assert kt.wire.last_write.query == {"path": "index.html", "data": "<b>x</b>"}
+    assert written["data"]["changes"] == {"path": {"after": "index.html"}, "data": {"after": "<b>x</b>"}}
     read = await kt.ok("get_landing_page_file", {"landing_id": landing_id, "path": "index.html"})
     assert kt.wire.last.path == f"{base}/get_file" and read["data"] == {"data": "<b>x</b>"}
     tree = await kt.ok("get_landing_page_structure", {"landing_id": landing_id})
@@ -89,5 +95,11 @@ async def test_landing_page_files(kt: Kt) -> None:
     with zipfile.ZipFile(io.BytesIO(base64.b64decode(download["data"]["content_base64"]))) as archive:
         assert sorted(archive.namelist()) == ["index.html", "js/app.js"]
     removed = await kt.ok("remove_landing_page_file", {"landing_id": landing_id, "path": "js/app.js"})
+    assert kt.person.asked[-1] == (
+        f"Remove landing page file: landing {landing_id} “Wire landing” (path js/app.js). This cannot be undone."
+    )
     assert kt.wire.last.method == "DELETE" and kt.wire.last.path == f"{base}/remove_file"
-    assert removed["data"] == {"success": True}
+    assert removed["data"] == {
+        "landing_id": landing_id, "path": "js/app.js", "name": "Wire landing",
+        "changes": {"file": {"before": True, "after": False}},
+    }  # fmt: skip

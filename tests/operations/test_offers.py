@@ -35,7 +35,8 @@ async def test_create_offer_sends_group_id_as_integer_and_countries_as_given(kt:
     assert kt.wire.last.body == args, "OfferRequest.group_id is an integer (unlike campaigns and landings)"
     assert envelope["operation"] == "create"
     offer = envelope["data"]
-    assert offer["name"] == "Wire create" and offer["country"] == ["US", "Romania"] and offer["group_id"] == 4
+    assert offer["name"] == "Wire create" and offer["changes"]["country"]["after"] == ["US", "Romania"]
+    assert offer["changes"]["group_id"] == {"before": None, "after": 4}
 
 
 async def test_update_offer_sends_only_given_fields(kt: Kt) -> None:
@@ -45,7 +46,9 @@ async def test_update_offer_sends_only_given_fields(kt: Kt) -> None:
     assert kt.wire.last.method == "PUT" and kt.wire.last.path == f"/offers/{offer_id}"
     assert kt.wire.last.body == {"payout_value": 3.0, "country": ["DE"], "payout_auto": True}
     assert envelope["operation"] == "update"
-    assert envelope["data"]["country"] == ["DE"] and envelope["data"]["notes"] == "keep me"
+    changes = envelope["data"]["changes"]
+    assert changes["country"]["after"] == ["DE"] and changes["payout_auto"] == {"before": False, "after": True}
+    assert "notes" not in changes
 
 
 async def test_update_offer_settings_sends_group_id_as_integer(kt: Kt) -> None:
@@ -55,7 +58,8 @@ async def test_update_offer_settings_sends_group_id_as_integer(kt: Kt) -> None:
     envelope = await kt.ok("update_offer_settings", args)
     assert kt.wire.last.method == "PUT" and kt.wire.last.path == f"/offers/{offer_id}"
     assert kt.wire.last.body == {"group_id": 7, "conversion_cap_enabled": True, "alternative_offer_id": other}
-    assert envelope["operation"] == "update" and envelope["data"]["alternative_offer_id"] == other
+    assert envelope["operation"] == "update"
+    assert envelope["data"]["changes"]["alternative_offer_id"]["after"] == other
 
 
 async def test_clone_offer(kt: Kt) -> None:
@@ -64,6 +68,7 @@ async def test_clone_offer(kt: Kt) -> None:
     assert kt.wire.last.method == "POST" and kt.wire.last.path == f"/offers/{offer_id}/clone"
     assert envelope["operation"] == "clone"
     assert envelope["data"]["id"] != offer_id and envelope["data"]["name"] == "Copy of Original"
+    assert envelope["data"]["of"] == {"offer_id": offer_id}
 
 
 async def test_archive_offer_uses_the_archive_path(kt: Kt) -> None:
@@ -71,6 +76,7 @@ async def test_archive_offer_uses_the_archive_path(kt: Kt) -> None:
     envelope = await kt.ok("archive_offer", {"offer_id": offer_id})
     assert kt.wire.last.method == "DELETE" and kt.wire.last.path == f"/offers/{offer_id}/archive"
     assert envelope["operation"] == "delete"
+    assert envelope["data"]["changes"]["state"] == {"before": "active", "after": "deleted"}
     gone = await kt.call("get_offer", {"offer_id": offer_id})
     assert gone["error"]["kind"] == "not_found"
 
@@ -80,14 +86,18 @@ async def test_offer_files_add_write_read_tree_download_remove(kt: Kt) -> None:
     added = await kt.ok("add_offer_file", {"offer_id": offer_id, "path": "css/site.css"})
     assert kt.wire.last.method == "POST" and kt.wire.last.path == f"/offers/{offer_id}/add_file"
     assert kt.wire.last.query == {"path": "css/site.css"}
-    assert added["operation"] == "addFile" and added["data"] == {"path": "css/site.css"}
+    assert added["operation"] == "addFile"
+    assert added["data"]["of"] == {"offer_id": offer_id}
+    assert added["data"]["changes"] == {"path": {"before": None, "after": "css/site.css"}}
 
     html = "<h1>Offer & more</h1>"
     written = await kt.ok("update_offer_file", {"offer_id": offer_id, "path": "index.html", "data": html})
-    assert kt.wire.last.method == "PUT" and kt.wire.last.path == f"/offers/{offer_id}/update_file"
-    assert kt.wire.last.query == {"path": "index.html", "data": html}, "Keitaro takes the content in the query"
-    assert not kt.wire.last.body
+    write = kt.wire.last_write
+    assert write.method == "PUT" and write.path == f"/offers/{offer_id}/update_file"
+    assert write.query == {"path": "index.html", "data": html}, "Keitaro takes the content in the query"
+    assert not write.body
     assert written["operation"] == "updateFile"
+    assert written["data"]["changes"] == {"path": {"after": "index.html"}, "data": {"after": html}}
 
     read = await kt.ok("get_offer_file", {"offer_id": offer_id, "path": "index.html"})
     assert kt.wire.last.method == "GET" and kt.wire.last.query == {"path": "index.html"}
@@ -111,7 +121,13 @@ async def test_offer_files_add_write_read_tree_download_remove(kt: Kt) -> None:
     removed = await kt.ok("remove_offer_file", {"offer_id": offer_id, "path": "index.html"})
     assert kt.wire.last.method == "DELETE" and kt.wire.last.path == f"/offers/{offer_id}/remove_file"
     assert kt.wire.last.query == {"path": "index.html"}
-    assert removed["operation"] == "removeFile" and removed["data"] == {"success": True}
+    assert removed["operation"] == "removeFile" and removed["data"]["changes"] == {
+        "file": {"before": True, "after": False}
+    }
+    assert (
+        kt.person.asked[-1].startswith(f"Remove offer file: offer {offer_id} “")
+        and "(path index.html)" in (kt.person.asked[-1])
+    )
     missing = await kt.call("get_offer_file", {"offer_id": offer_id, "path": "index.html"})
     assert missing["error"]["kind"] == "not_found"
 

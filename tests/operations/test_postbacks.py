@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.conftest import Kt
@@ -13,6 +15,12 @@ async def new_campaign(kt: Kt, name: str) -> int:
     campaign_id = (await kt.ok("create_campaign", {"name": name}))["data"]["id"]
     assert isinstance(campaign_id, int)
     return campaign_id
+
+
+def postback_id(receipt: dict[str, Any]) -> int:
+    """The one postback a receipt names (`postbacks[<id>].<field>` changes)."""
+    [found] = {int(name.split("[")[1].split("]")[0]) for name in receipt["changes"]}
+    return found
 
 
 async def test_postback_crud_keeps_the_other_postbacks(kt: Kt) -> None:
@@ -27,31 +35,44 @@ async def test_postback_crud_keeps_the_other_postbacks(kt: Kt) -> None:
         "postbacks": [{"url": "https://ts.example/a?c={subid}", "method": "GET", "statuses": ["sale"]}]
     }
     assert first["resource"] == "postback" and first["operation"] == "create"
-    assert first["data"]["id"] and first["data"]["url"] == "https://ts.example/a?c={subid}"
+    assert first["data"]["id"] == campaign_id and first["data"]["name"] == "Postback CRUD"
+    first_id = postback_id(first["data"])
+    assert first["data"]["changes"][f"postbacks[{first_id}].url"] == {
+        "before": None,
+        "after": "https://ts.example/a?c={subid}",
+    }
 
     second = await kt.ok(
         "create_campaign_postback",
         {"campaign_id": campaign_id, "url": "https://ts.example/b", "method": "POST", "statuses": ["lead", "sale"]},
     )
     sent = kt.wire.last.body["postbacks"]
-    assert [p.get("id") for p in sent] == [first["data"]["id"], None], "the first postback is sent back with its id"
+    assert [p.get("id") for p in sent] == [first_id, None], "the first postback is sent back with its id"
+    second_id = postback_id(second["data"])
 
     listed = await kt.ok("list_campaign_postbacks", {"campaign_id": campaign_id})
     assert kt.wire.last.method == "GET" and listed["operation"] == "getAll" and listed["count"] == 2
-    untouched = next(p for p in listed["data"] if p["id"] == first["data"]["id"])
+    untouched = next(p for p in listed["data"] if p["id"] == first_id)
 
     updated = await kt.ok(
         "update_campaign_postback",
-        {"campaign_id": campaign_id, "postback_id": second["data"]["id"], "statuses": ["rejected"]},
+        {"campaign_id": campaign_id, "postback_id": second_id, "statuses": ["rejected"]},
     )
-    assert updated["operation"] == "update" and updated["data"]["statuses"] == ["rejected"]
-    assert updated["data"]["url"] == "https://ts.example/b" and updated["data"]["method"] == "POST"
+    assert updated["operation"] == "update"
+    assert updated["data"]["changes"] == {
+        f"postbacks[{second_id}].statuses": {"before": ["lead", "sale"], "after": ["rejected"]}
+    }, "only that field of that postback changed"
 
-    got = await kt.ok("get_campaign_postback", {"campaign_id": campaign_id, "postback_id": first["data"]["id"]})
+    got = await kt.ok("get_campaign_postback", {"campaign_id": campaign_id, "postback_id": first_id})
     assert got["operation"] == "get" and got["data"] == untouched
 
-    deleted = await kt.ok("delete_campaign_postback", {"campaign_id": campaign_id, "postback_id": second["data"]["id"]})
-    assert deleted["operation"] == "delete" and deleted["data"]["deleted"]["id"] == second["data"]["id"]
+    deleted = await kt.ok("delete_campaign_postback", {"campaign_id": campaign_id, "postback_id": second_id})
+    assert deleted["operation"] == "delete"
+    assert deleted["data"]["changes"][f"postbacks[{second_id}].url"] == {
+        "before": "https://ts.example/b",
+        "after": None,
+    }
+    assert deleted["data"]["effects"] == ["Conversions no longer send this postback to the traffic source."]
     remaining = (await kt.ok("list_campaign_postbacks", {"campaign_id": campaign_id}))["data"]
     assert remaining == [untouched], "the other postback is unchanged"
 

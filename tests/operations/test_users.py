@@ -31,7 +31,8 @@ async def test_create_user_sends_the_password_twice_and_never_shows_it(kt: Kt) -
         "new_password_confirmation": PASSWORD,
         "preferences": {"language": "en", "timezone": "Europe/Berlin"},
     }
-    assert envelope["operation"] == "create" and envelope["data"]["login"] == "wire.create"
+    assert envelope["operation"] == "create" and envelope["data"]["name"] == "wire.create"
+    assert envelope["data"]["changes"]["password"] == {"before": None, "after": "***"}
     assert PASSWORD not in json.dumps(envelope), "the password is not echoed in the envelope"
 
 
@@ -47,9 +48,11 @@ async def test_update_user_sends_only_given_fields(kt: Kt) -> None:
     envelope = await kt.ok("update_user", {"user_id": user_id, "type": "ADMIN", "language": "ru"})
     assert kt.wire.last.method == "PUT" and kt.wire.last.path == f"/users/{user_id}"
     assert kt.wire.last.body == {"type": "ADMIN", "preferences": {"language": "ru"}}
-    assert envelope["operation"] == "update" and envelope["data"]["type"] == "ADMIN"
-    await kt.ok("update_user", {"user_id": user_id, "password": "Other-pass-1"})
+    assert envelope["operation"] == "update"
+    assert envelope["data"]["changes"]["type"] == {"before": "USER", "after": "ADMIN"}
+    changed = await kt.ok("update_user", {"user_id": user_id, "password": "Other-pass-1"})
     assert kt.wire.last.body == {"new_password": "Other-pass-1", "new_password_confirmation": "Other-pass-1"}
+    assert changed["data"]["changes"] == {"password": {"after": "***"}}, "changed, and never shown"
 
 
 async def test_update_user_access_maps_areas_to_access_types(kt: Kt) -> None:
@@ -64,18 +67,23 @@ async def test_update_user_access_maps_areas_to_access_types(kt: Kt) -> None:
             "reports": ["clicks"],
         }
     }
-    access = envelope["data"]["access_data"]
-    assert envelope["operation"] == "updateAccess"
-    assert access["campaigns_access_type"] == "read_only" and access["offers_access_type"] == "to_groups_and_selected"
+    changes = envelope["data"]["changes"]
+    assert envelope["operation"] == "updateAccess" and envelope["data"]["name"] == "wire.access"
+    assert changes["access_data.campaigns_access_type"]["after"] == "read_only"
+    assert changes["access_data.offers_access_type"]["after"] == "to_groups_and_selected"
 
 
-async def test_delete_user_needs_confirmation(kt: Kt) -> None:
+async def test_delete_user_is_confirmed_by_the_person(kt: Kt) -> None:
     user_id = await new_user(kt, "wire.delete")
-    await kt.refused("delete_user", {"user_id": user_id}, "confirm")
-    envelope = await kt.ok("delete_user", {"user_id": user_id, "confirm": True})
+    await kt.refused("delete_user", {"user_id": user_id, "confirm": True}, "confirm")
+    envelope = await kt.ok("delete_user", {"user_id": user_id})
+    assert kt.person.asked[-1] == f"Delete user: user {user_id} “wire.delete”. This cannot be undone."
     assert kt.wire.last.method == "DELETE" and kt.wire.last.path == f"/users/{user_id}"
-    assert kt.wire.last.query == {}, "confirm is not sent"
     assert envelope["operation"] == "delete"
+    assert envelope["data"] == {
+        "user_id": user_id, "name": "wire.delete", "changes": {"exists": {"before": True, "after": False}},
+        "effects": ["The user's API keys stop working at once."],
+    }  # fmt: skip
     gone = await kt.call("get_user", {"user_id": user_id})
     assert gone["error"]["kind"] == "not_found"
 

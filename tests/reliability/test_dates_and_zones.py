@@ -48,7 +48,7 @@ BAD_ZONES = ["not/a/zone", "posixrules", "localtime", "right/UTC", "Factory", ".
 # tool -> (valid arguments, {field: "date" | "period" | "zone"}); a field path with dots goes into a nested list entry.
 TABLE: dict[str, tuple[dict[str, Any], dict[str, str]]] = {
     "clean_stats": (
-        {"start_date": DAY, "end_date": NEXT, "confirm": True},
+        {"start_date": DAY, "end_date": NEXT},
         {"start_date": "date", "end_date": "date", "timezone": "zone"},
     ),
     "update_costs": (
