@@ -24,7 +24,9 @@ Every failed call becomes an envelope whose `error.kind` is one of `ErrorKind`:
 
 from __future__ import annotations
 
+import datetime
 import email.utils
+import re
 import time
 from typing import Any, Literal
 
@@ -79,17 +81,29 @@ HINTS: dict[str, str] = {
 RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
 
 
+_DELAY = re.compile(r"\d{1,9}(?:\.\d{1,6})?", re.ASCII)
+
+
 def retry_after(raw: str | None) -> float | None:
-    """Seconds a `Retry-After` header asks to wait (delta-seconds or an HTTP date), or None without one."""
-    if raw is None:
+    """Seconds a `Retry-After` header asks to wait: delay-seconds or an HTTP date (RFC 9110), never negative; None
+    without one, or for anything else (`soon`, `inf`, `-5`, a date no calendar has): garbage means no hint."""
+    if raw is None or not raw.strip():
         return None
+    text = raw.strip()
+    if _DELAY.fullmatch(text):
+        return float(text)
     try:
-        return max(0.0, float(raw))
-    except ValueError:
-        parsed = email.utils.parsedate_to_datetime(raw) if raw.strip() else None
-        if parsed is None:
-            return None
-        return max(0.0, parsed.timestamp() - time.time())
+        when = email.utils.parsedate_to_datetime(text)
+    except (ValueError, TypeError, OverflowError, IndexError):
+        return None
+    if when is None:  # pragma: no cover - older Pythons answered None instead of raising
+        return None
+    if when.tzinfo is None:  # an HTTP date is GMT; a zone-less one is read so too
+        when = when.replace(tzinfo=datetime.UTC)
+    try:
+        return max(0.0, when.timestamp() - time.time())
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 def is_cloudflare(status: int, headers: dict[str, str], text: str, data: Any) -> bool:
