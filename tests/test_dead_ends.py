@@ -137,7 +137,8 @@ async def test_every_error_hint_is_rendered_for_the_surface(label: str, env: dic
     for kind, status in statuses.items():
 
         def answer(request: httpx.Request, status: int = status) -> httpx.Response:
-            return httpx.Response(status, json={"error": "no"})
+            # A long Retry-After is reported, not waited for: the 429 case costs no retry sleeps.
+            return httpx.Response(status, json={"error": "no"}, headers={"Retry-After": "3600"})
 
         async with Client(build_server(settings, transport=httpx.MockTransport(answer))) as client:
             tools = (await client.list_tools()).tools

@@ -72,6 +72,7 @@ async def serve(tracker: DripTracker) -> AsyncIterator[str]:
         tg.cancel_scope.cancel()
 
 
+@pytest.mark.slow  # waits out a real deadline
 @pytest.mark.parametrize(
     ("tool", "arguments", "maybe_applied"),
     [("get_campaign", {"campaign_id": 1}, False), ("create_campaign", {"name": "drip"}, True)],
