@@ -31,6 +31,7 @@ needs `KEITARO_MCP_ALLOWED_HOSTS`; loopback names stay allowed for local probes.
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import ipaddress
 import json
@@ -52,7 +53,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from keitaro_mcp.auth import Authenticator
 from keitaro_mcp.config import Team
-from keitaro_mcp.http_limits import CancelOnDisconnect
+from keitaro_mcp.http_limits import CancelOnDisconnect, NoEventStream, quiet_resource_errors, uvicorn_options
 from keitaro_mcp.settings import MIN_REMOTE_TOKEN, Settings, SettingsError
 
 __all__ = [
@@ -259,6 +260,7 @@ def build_http_app(
     )
     verifier = authenticator if authenticator.required else None
     app.add_middleware(CancelOnDisconnect)
+    app.add_middleware(NoEventStream, path=MCP_PATH)
     app.add_middleware(HttpGuard, security=security, verifier=verifier, resource_metadata=metadata_url)
     return app
 
@@ -359,11 +361,13 @@ def serve_http(
         lifespan="on",
         server_header=False,
         timeout_graceful_shutdown=5,
+        **uvicorn_options(),
     )
     line = ready_line(settings, host, port, extra, team)
 
     class _Server(uvicorn.Server):
         async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            quiet_resource_errors(asyncio.get_running_loop())
             await super().startup(sockets)
             if self.started and announce is not None:
                 announce(line)
