@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
+from keitaro_mcp.compact import DEFAULT_MAX_TOKENS
 from keitaro_mcp.envelope import Envelope, read_failed
 from keitaro_mcp.operations._common import (
     CampaignId,
@@ -100,6 +101,7 @@ class LogArgs(Params, PeriodArgs):
     """Shared arguments of the click and conversion logs (period, paging, columns)."""
 
     LOG_COLUMNS: ClassVar[tuple[str, ...]] = CLICK_LOG_COLUMNS
+    DEFAULT_COLUMNS: ClassVar[tuple[str, ...]] = ()
     columns: list[str] | None = None
     """Default: a compact set."""
     limit: Limit | None = None
@@ -111,48 +113,60 @@ class LogArgs(Params, PeriodArgs):
         return None if names is None else check_names(names, cls.LOG_COLUMNS, "column", DIMENSIONS_URI, MAX_COLUMNS)
 
 
+MIN_CELL_TOKENS = 3
+"""The fewest cl100k tokens one cell of a log row costs in a result (`"ip":"1.2.3.4",` is more): rows beyond
+budget / (cells x this) could never be shown."""
+
+
+def page_size(args: LogArgs) -> int:
+    """Rows one log call shows: the limit asked for (default DEFAULT_LIMIT), never more than the result budget could
+    show of rows this wide. A period alone no longer fetches the whole period (300k clicks for 43 rows shown)."""
+    cells = len(args.columns or args.DEFAULT_COLUMNS) or 1
+    fits = max(1, DEFAULT_MAX_TOKENS // (MIN_CELL_TOKENS * cells + 2))
+    return min(args.limit or DEFAULT_LIMIT, fits)
+
+
 def log_request(
-    args: LogArgs,
-    tracker: Tracker,
-    *,
-    default_columns: tuple[str, ...],
-    filters: list[dict[str, Any]],
-    sort: str,
-    what: str,
+    args: LogArgs, tracker: Tracker, *, filters: list[dict[str, Any]], sort: str, what: str
 ) -> RequestParts:
-    """A log query's body (`/clicks/log`, `/conversions/log`); meta says the range sent, or that a default limit
-    applied."""
+    """A log query's body (`/clicks/log`, `/conversions/log`): the page shown plus one row, to know whether more
+    exist; meta says the range sent, or that the default limit applied."""
     body: dict[str, Any] = {}
     meta: dict[str, Any] = {}
     if args.has_period():
         body["range"] = meta["range"] = resolve_range(args, tracker)
-    limit = args.limit
-    if limit is None and "range" not in body:
-        limit = DEFAULT_LIMIT
-        meta["notes"] = [f"No period or limit given: the latest {DEFAULT_LIMIT} {what} (set a period, limit, offset)."]
-    body["columns"] = list(args.columns or default_columns)
+    if args.limit is None:
+        meta["notes"] = [f"The latest {DEFAULT_LIMIT} {what} unless limit is given (offset pages on)."]
+    body["columns"] = list(args.columns or args.DEFAULT_COLUMNS)
     if filters:
         body["filters"] = filters
     body["sort"] = sort_body(sort)
-    if limit is not None:
-        body["limit"] = limit
+    body["limit"] = page_size(args) + 1
     if args.offset is not None:
         body["offset"] = args.offset
     return RequestParts(body=body, meta=meta or None)
 
 
 def log_rows(answer: Any, args: LogArgs) -> Shaped:
-    """A log answer as its rows; meta.total is Keitaro's total."""
+    """A log answer as the page's rows; meta.total is Keitaro's total, meta.next_offset continues when the extra
+    row came back."""
     rows = answer.get("rows", []) if isinstance(answer, dict) else answer
+    rows = rows if isinstance(rows, list) else []
     meta = {"total": answer["total"]} if isinstance(answer, dict) and "total" in answer else {}
-    return Shaped(rows if isinstance(rows, list) else [], meta)
+    page = page_size(args)
+    if len(rows) > page:
+        rows = rows[:page]
+        meta |= {"truncated": True, "next_offset": (args.offset or 0) + page}
+    return Shaped(rows, meta)
 
 
 # -- list_clicks ----------------------------------------------------------------------------------------------------
 
 
 class ListClicks(LogArgs):
-    """Click log, newest first; 100 rows unless a period or limit is given."""
+    """Click log, newest first; 100 rows unless limit is given."""
+
+    DEFAULT_COLUMNS = CLICK_COLUMNS
 
     campaign_id: CampaignId | None = None
     flow_id: FlowId | None = None
@@ -196,10 +210,7 @@ def click_filters(args: ListClicks) -> list[dict[str, Any]]:
 
 
 def _list_clicks(args: ListClicks, tracker: Tracker) -> RequestParts:
-    return log_request(
-        args, tracker, default_columns=CLICK_COLUMNS, filters=click_filters(args), sort=args.sort or "-datetime",
-        what="clicks",
-    )  # fmt: skip
+    return log_request(args, tracker, filters=click_filters(args), sort=args.sort or "-datetime", what="clicks")
 
 
 # -- update_click ---------------------------------------------------------------------------------------------------

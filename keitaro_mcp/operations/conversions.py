@@ -45,6 +45,7 @@ class ListConversions(LogArgs):
     """Conversion log, newest postback first."""
 
     LOG_COLUMNS = CONVERSION_LOG_COLUMNS
+    DEFAULT_COLUMNS = CONVERSION_COLUMNS
 
     status: ConversionStatus | None = None
     sub_id: str | None = None
@@ -65,10 +66,8 @@ def _list_conversions(args: ListConversions, tracker: Tracker) -> RequestParts:
             "country_code": args.country_code,
         }
     )
-    return log_request(
-        args, tracker, default_columns=CONVERSION_COLUMNS, filters=filters, sort=args.sort or "-postback_datetime",
-        what="conversions",
-    )  # fmt: skip
+    sort = args.sort or "-postback_datetime"
+    return log_request(args, tracker, filters=filters, sort=sort, what="conversions")
 
 
 async def find_conversion(ctx: CallContext, sub_id: str, tid: str | None) -> tuple[Envelope, dict[str, Any] | None]:

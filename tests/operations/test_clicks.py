@@ -64,7 +64,7 @@ async def test_list_clicks_maps_typed_filters_to_report_filters(kt: Kt) -> None:
             {"name": "is_sale", "operator": "IS_TRUE"},
         ],
         "sort": [{"name": "datetime", "order": "ASC"}],
-        "limit": 5,
+        "limit": 6,  # the page and one row more: whether another page exists
         "offset": 10,
     }
     assert env["resource"] == "click" and env["operation"] == "getAll"
@@ -78,14 +78,14 @@ async def test_list_clicks_rows_match_the_filters(kt: Kt) -> None:
     assert all(row["campaign_id"] == 4 and not row["is_bot"] for row in env["data"])
     stamps = [row["datetime"] for row in env["data"]]
     assert stamps == sorted(stamps, reverse=True), "newest first by default"
-    assert "notes" not in env["meta"], "a period was given: no default limit"
-    assert "limit" in kt.wire.last.body
+    assert "notes" not in env["meta"], "a limit was given: no note"
+    assert kt.wire.last.body["limit"] == 21
 
 
 async def test_list_clicks_without_period_or_limit_applies_and_says_the_default_limit(kt: Kt) -> None:
     env = await kt.ok("list_clicks")
     body = kt.wire.last.body
-    assert body["limit"] == 100 and "range" not in body
+    assert body["limit"] == 101 and "range" not in body
     assert body["sort"] == [{"name": "datetime", "order": "DESC"}]
     assert env["meta"]["total"] > 100 and "100" in env["meta"]["notes"][0]
     # The shared result budget may cut the 100 rows further; it then says so.
@@ -99,7 +99,7 @@ async def test_list_clicks_from_to_range_and_conversion_none(kt: Kt) -> None:
     )
     body = kt.wire.last.body
     assert body["range"] == {"from": "2020-01-01", "to": "2020-01-02 12:00", "timezone": "Europe/Berlin"}
-    assert "limit" not in body and "notes" not in env.get("meta", {})
+    assert body["limit"] == 101 and "100" in env["meta"]["notes"][0]  # a period alone: one page, not the period
     assert body["filters"] == [
         {"name": "is_lead", "operator": "IS_FALSE"},
         {"name": "is_sale", "operator": "IS_FALSE"},

@@ -62,7 +62,7 @@ async def test_list_conversions_maps_filters(kt: Kt) -> None:
             {"name": "country_code", "operator": "EQUALS", "expression": "DE"},
         ],
         "sort": [{"name": "postback_datetime", "order": "DESC"}],
-        "limit": 10,
+        "limit": 11,  # the page and one row more: whether another page exists
         "offset": 5,
     }
     assert env["resource"] == "conversion" and env["operation"] == "getAll"
@@ -72,7 +72,7 @@ async def test_list_conversions_maps_filters(kt: Kt) -> None:
 async def test_list_conversions_default_limit_and_rows(kt: Kt) -> None:
     env = await kt.ok("list_conversions", {"status": "sale"})
     body = kt.wire.last.body
-    assert body["limit"] == 100 and "range" not in body and "100" in env["meta"]["notes"][0]
+    assert body["limit"] == 101 and "range" not in body and "100" in env["meta"]["notes"][0]
     assert 0 < env["count"] <= 100 and env["meta"]["total"] >= env["count"]
     assert all(row["status"] == "sale" for row in env["data"])
     stamps = [row["postback_datetime"] for row in env["data"]]
