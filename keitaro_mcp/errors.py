@@ -20,6 +20,7 @@ Every failed call becomes an envelope whose `error.kind` is one of `ErrorKind`:
     connection    the tracker could not be reached, or the connection dropped
     not_json      a 2xx answer that is not JSON (Keitaro answers unknown paths with its HTML panel)
     http          any other HTTP status
+    conflict      a write was sent, but read back another writer had undone it (Keitaro has no version check)
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ ErrorKind = Literal[
     "connection",
     "not_json",
     "http",
+    "conflict",
 ]
 
 HINTS: dict[str, str] = {
@@ -76,6 +78,8 @@ HINTS: dict[str, str] = {
     "connection": "The tracker could not be reached; check KEITARO_URL and the network.",
     "not_json": "Not JSON: check KEITARO_URL is the panel's domain (Keitaro answers unknown paths with HTML).",
     "http": "Unexpected HTTP status from the tracker.",
+    "conflict": "Another writer changed the same entity at the same moment and Keitaro kept theirs: read it again and "
+    "repeat the change if it is still missing.",
 }
 
 RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})

@@ -5,15 +5,20 @@ GET/DELETE and `op.query`, to the JSON body otherwise, or the entry's own `build
 is a read or idempotent, and its answer is reshaped by the entry's `shape`. An entry with a `handler` composes
 several requests through its `CallContext`. A write runs inside keitaro_mcp.writes' frame: the entity it changes
 is read first and its answer becomes a compact receipt (what changed, before and after), and a write that cannot be
-undone runs only with the impact a person confirmed (or with KEITARO_CONFIRM=off). Then, for every tool: `count` on
-list results, the result budget (keitaro_mcp.compact), and every configured secret masked.
+undone runs only with the impact a person confirmed (or with KEITARO_CONFIRM=off). Writes to one entity run one
+at a time in this process, read before to receipt: Keitaro has no version check, and a read-modify-write of a
+campaign's postbacks array that interleaved with another lost one of them. Then, for every tool: `count` on list
+results, the result budget (keitaro_mcp.compact), and every configured secret masked.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from typing import Any, Literal
 from urllib.parse import quote
+
+import anyio
 
 from keitaro_mcp.compact import apply_budget
 from keitaro_mcp.context import CallContext, ProgressFn, exchange, no_progress, request_info, template_url
@@ -54,6 +59,23 @@ class Executor:
         self._known = frozenset((*settings.secrets(), *secrets))
         self.redact = Redactor(tuple(self._known))
         self._redactors: dict[frozenset[str], Redactor] = {}
+        self._writing: dict[tuple[str, str], tuple[anyio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def one_writer(self, tracker: Tracker, path: str) -> AsyncIterator[None]:
+        """Hold the entity at `path` of `tracker` for one write (whoever's key it goes with: one entity)."""
+        key = (tracker.base_url, path)
+        lock, users = self._writing.get(key) or (anyio.Lock(), 0)
+        self._writing[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._writing[key]
+            if users == 1:
+                del self._writing[key]
+            else:
+                self._writing[key] = (lock, users - 1)
 
     async def aclose(self) -> None:
         await self.transport.aclose()
@@ -132,16 +154,19 @@ class Executor:
             if self.settings.confirm:
                 return self.unconfirmed(op, ctx.tracker, found, "unavailable")
             impact = found  # KEITARO_CONFIRM=off: the operator took the risk; the figures still make the receipt
-        subject = None
-        if impact is None and (card := subject_of(op)) is not None:
-            subject = Subject(card, args)
-            await subject.read_before(ctx)
-        envelope = await self._run(ctx, op, args)
-        ctx.preread.clear()  # answered before the write: never the entity as it is after
-        if not envelope["success"]:
+        card = subject_of(op) if impact is None else None
+        if card is None:
+            envelope = await self._run(ctx, op, args)
+            if envelope["success"]:
+                envelope["data"] = receipt(ctx, op, args, envelope["data"], subject=None, after=None, impact=impact)
             return envelope
-        after = None
-        if subject is not None:
+        subject = Subject(card, args)
+        async with self.one_writer(ctx.tracker, subject.path):
+            await subject.read_before(ctx)
+            envelope = await self._run(ctx, op, args)
+            ctx.preread.clear()  # answered before the write: never the entity as it is after
+            if not envelope["success"]:
+                return envelope
             after = subject.answer(ctx, envelope["data"], composed=op.handler is not None)
             if after is None and op.effect not in ("delete", "wipe"):
                 after = await subject.read(ctx)

@@ -2,16 +2,20 @@
 
 Keitaro has no postback endpoint: they are the `postbacks` array of the campaign, and `PUT /campaigns/{id}` replaces
 arrays whole. Each write reads the campaign, changes one entry and sends the full array back, so the other
-postbacks are kept. Two writers at once can still overwrite each other (Keitaro has no version check).
+postbacks are kept. Keitaro has no version check: two writers at once would overwrite each other (8 concurrent
+creates saved 4). In this process the executor runs writes to one campaign one at a time; across processes (several
+replicas, the panel) nothing can, so every write reads the campaign back and answers `conflict`, not success, when
+its change is not there.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
-from keitaro_mcp.envelope import Envelope, read_failed
+from keitaro_mcp.envelope import Envelope, read_failed, read_problem
 from keitaro_mcp.operations._common import CampaignId, Params, PositiveId
 from keitaro_mcp.operations._entity import operation_factory
 from keitaro_mcp.operations.campaigns import ConversionStatus, S2SPostback
@@ -38,6 +42,37 @@ async def _read(ctx: CallContext, campaign_id: int) -> Envelope:
 
 async def _write(ctx: CallContext, campaign_id: int, postbacks: list[dict[str, Any]]) -> Envelope:
     return await ctx.send("PUT", f"/campaigns/{campaign_id}", body={"postbacks": postbacks}, retry=ctx.op.idempotent)
+
+
+async def _verified(
+    ctx: CallContext, campaign_id: int, written: Envelope, holds: Callable[[list[dict[str, Any]]], bool], what: str
+) -> Envelope:
+    """The write's envelope when the campaign, read back, shows its change; `conflict` when another writer's array
+    replaced it in between (a read that fails leaves the write's answer, with a note)."""
+    check = await _read(ctx, campaign_id)
+    if not check["success"]:
+        note = read_problem(check, f"campaign {campaign_id} back to check the write")
+        written.setdefault("meta", {}).setdefault("notes", []).append(note)
+        return written
+    if holds(_postbacks(check["data"])):
+        return written
+    message = (
+        f"{what} was written, but campaign {campaign_id} read back without it: another writer replaced its "
+        "postbacks at the same moment (Keitaro has no version check)"
+    )
+    return ctx.fail("conflict", message, request=written["request"])
+
+
+def _same(entry: dict[str, Any], wanted: dict[str, Any]) -> bool:
+    """`entry` has every wanted value (statuses in any order)."""
+    for key, value in wanted.items():
+        got = entry.get(key)
+        if key == "statuses" and isinstance(got, list) and isinstance(value, list):
+            if sorted(map(str, got)) != sorted(map(str, value)):
+                return False
+        elif got != value:
+            return False
+    return True
 
 
 Located = tuple[Envelope, list[dict[str, Any]], dict[str, Any]]
@@ -110,7 +145,11 @@ async def _create(ctx: CallContext, args: CreateCampaignPostback) -> Envelope:
     after = _postbacks(envelope["data"])
     created = [p for p in after if str(p.get("id")) not in known]
     envelope["data"] = created[-1] if created else new
-    return envelope
+
+    def holds(now: list[dict[str, Any]]) -> bool:
+        return any(str(p.get("id")) not in known and _same(p, new) for p in now)
+
+    return await _verified(ctx, args.campaign_id, envelope, holds, "The new postback")
 
 
 class UpdateCampaignPostback(Params):
@@ -135,7 +174,12 @@ async def _update(ctx: CallContext, args: UpdateCampaignPostback) -> Envelope:
     if not envelope["success"]:
         return envelope
     envelope["data"] = _find(_postbacks(envelope["data"]), args.postback_id) or changed
-    return envelope
+
+    def holds(now: list[dict[str, Any]]) -> bool:
+        entry = _find(now, args.postback_id)
+        return entry is not None and _same(entry, changes)
+
+    return await _verified(ctx, args.campaign_id, envelope, holds, f"The change of postback {args.postback_id}")
 
 
 class DeleteCampaignPostback(Params):
@@ -155,7 +199,11 @@ async def _delete(ctx: CallContext, args: DeleteCampaignPostback) -> Envelope:
     if not envelope["success"]:
         return envelope
     envelope["data"] = {"deleted": found, "postbacks": _postbacks(envelope["data"])}
-    return envelope
+
+    def holds(now: list[dict[str, Any]]) -> bool:
+        return _find(now, args.postback_id) is None
+
+    return await _verified(ctx, args.campaign_id, envelope, holds, f"The deletion of postback {args.postback_id}")
 
 
 # Every postback tool reads and writes the campaign: /campaigns/{campaign_id}.

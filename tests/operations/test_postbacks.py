@@ -28,9 +28,10 @@ async def test_postback_crud_keeps_the_other_postbacks(kt: Kt) -> None:
     first = await kt.ok(
         "create_campaign_postback", {"campaign_id": campaign_id, "url": "https://ts.example/a?c={subid}"}
     )
-    read, write = kt.wire.sent[-2:]
+    read, write, check = kt.wire.sent[-3:]
     assert read.method == "GET" and read.path == f"/campaigns/{campaign_id}"
     assert write.method == "PUT" and write.path == f"/campaigns/{campaign_id}"
+    assert (check.method, check.path) == ("GET", read.path), "read back: the new postback is there"
     assert write.body == {
         "postbacks": [{"url": "https://ts.example/a?c={subid}", "method": "GET", "statuses": ["sale"]}]
     }
@@ -46,7 +47,7 @@ async def test_postback_crud_keeps_the_other_postbacks(kt: Kt) -> None:
         "create_campaign_postback",
         {"campaign_id": campaign_id, "url": "https://ts.example/b", "method": "POST", "statuses": ["lead", "sale"]},
     )
-    sent = kt.wire.last.body["postbacks"]
+    sent = kt.wire.sent[-2].body["postbacks"]
     assert [p.get("id") for p in sent] == [first_id, None], "the first postback is sent back with its id"
     second_id = postback_id(second["data"])
 
