@@ -12,6 +12,11 @@ import anyio
 __all__ = ["run_demo"]
 
 
+def _records(data: Any) -> list[dict[str, Any]]:
+    """A result's `{columns, rows}` (reports, logs and lists answer so) as one object per row."""
+    return [dict(zip(data["columns"], row, strict=True)) for row in data["rows"]]
+
+
 def _table(rows: list[dict[str, Any]], columns: list[str], limit: int = 10) -> str:
     shown = rows[:limit]
     cells = [[str(r.get(c, "")) for c in columns] for r in shown]
@@ -47,13 +52,13 @@ async def _demo() -> int:
 
         campaigns = await call("list_campaigns", {"limit": 8})
         if campaigns["success"]:
-            print(_table(campaigns["data"] or [], ["id", "name", "state", "cost_type"]))
+            print(_table(_records(campaigns["data"]), ["id", "name", "state", "cost_type"]))
         measures = ["clicks", "conversions", "revenue", "cost", "profit", "roi"]
         report = await call("build_report", {"period": "last_7_days", "dimensions": ["campaign_id", "campaign"],
                                              "measures": measures})  # fmt: skip
         if report["success"]:
             data = report["data"]
-            rows = [dict(zip(data["columns"], row, strict=True)) for row in data["rows"]]
+            rows = _records(data)
             print(f"range sent: {json.dumps(report['meta']['range'])}")
             print(_table(rows, data["columns"]))
             print("total: " + ", ".join(f"{m} {data.get('summary', {}).get(m)}" for m in measures))
@@ -61,8 +66,8 @@ async def _demo() -> int:
                 top = rows[0]["campaign_id"]
                 clicks = await call("list_clicks", {"campaign_id": top, "limit": 5})
                 if clicks["success"]:
-                    columns = ["datetime", "sub_id", "country_code", "device_type", "is_bot", "cost", "revenue"]
-                    print(_table(clicks["data"] or [], [c for c in columns if any(c in r for r in clicks["data"])]))
+                    columns = ["datetime", "sub_id", "country_code", "is_bot", "cost", "revenue"]
+                    print(_table(_records(clicks["data"]), [c for c in columns if c in clicks["data"]["columns"]]))
     return 1 if failed else 0
 
 

@@ -102,7 +102,8 @@ def _n8n_table(ops: tuple[Operation[Any], ...]) -> str:
     order = {r: i for i, r in enumerate(N8N_RESOURCES)}
     # A tool with variants performs several n8n operations: one row each, naming the argument that picks it.
     rows = [
-        (op.resource, v.operation, f"{op.name}({v.call})", f"`{v.method} {v.path}`") for op in ops for v in op.variants
+        (op.resource, v.operation, f"{op.name}({v.call})" if v.call else op.name, f"`{v.method} {v.path}`")
+        for op in ops for v in op.variants
     ] + [
         (op.resource, op.operation, op.name,
          "composed: " + ", ".join(_handler_note(op)) if op.handler else f"`{op.method} {op.path}`")
@@ -194,7 +195,7 @@ def render_snapshot(op: Operation[Any]) -> str:
         }
     }
     if op.variants:
-        calls = [f"{v.call}: {op.resource}/{v.operation} {v.method} {v.path}" for v in op.variants]
+        calls = [f"{v.call or '(default)'}: {op.resource}/{v.operation} {v.method} {v.path}" for v in op.variants]
         snapshot["x-keitaro"]["variants"] = calls
     return json.dumps(snapshot, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 

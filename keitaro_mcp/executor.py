@@ -138,6 +138,10 @@ class Executor:
             envelope = await self._run(ctx, op, args)
         if envelope["success"] and isinstance(envelope["data"], list):
             envelope["count"] = len(envelope["data"])
+        elif envelope["success"] and "count" not in envelope and isinstance(envelope["data"], dict):
+            rows = envelope["data"].get("rows")  # a list as {columns, rows} counts its rows
+            if isinstance(rows, list):
+                envelope["count"] = len(rows)
         # The result budget, for every result: rows beyond it are cut (meta says the total and where to continue),
         # any other answer has long texts and lists shortened.
         pages = "offset" in op.params.model_fields

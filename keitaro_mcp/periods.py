@@ -179,8 +179,8 @@ class PeriodArgs(StrictScalars):
 
     period: str | None = None
     """today, yesterday, last_N_days, this_week, last_week, this_month, last_month, all_time, YYYY-MM-DD, FROM..TO."""
+    # An IANA name; its default (the tracker's) is said once, in the periods resource, not in seven schemas.
     timezone: str | None = None
-    """IANA; default: tracker's."""
 
     @model_validator(mode="before")
     @classmethod

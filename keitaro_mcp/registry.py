@@ -79,18 +79,20 @@ class Variant:
     """One of several n8n operations a tool performs, chosen by one argument's value (`state=paused` -> disable).
 
     The choosing argument is not sent: it picks the request (method and path) and the envelope's n8n operation id.
+    The first variant is the tool's own operation, taken for any value no other variant names (`value` None: the
+    argument left out).
     """
 
     field: str
-    value: str
+    value: str | None
     operation: str
     method: HttpMethod
     path: str
 
     @property
     def call(self) -> str:
-        """How the README's n8n table names it: `state=paused`."""
-        return f"{self.field}={self.value}"
+        """How the README's n8n table names it: `state=paused` (empty for the argument left out)."""
+        return "" if self.value is None else f"{self.field}={self.value}"
 
 
 @dataclass(frozen=True)
@@ -179,18 +181,19 @@ class Operation(Generic[P]):
                 raise ValueError(f"{self.name}: the entry's operation, method and path are its first variant's")
             if len({v.field for v in self.variants}) != 1 or first.field not in self.params.model_fields:
                 raise ValueError(f"{self.name}: variants are chosen by one field of {self.params.__name__}")
-            if self.handler is not None or self.build is not None:
-                raise ValueError(f"{self.name}: a tool with variants sends one plain request per call")
+            if self.build is not None:
+                raise ValueError(f"{self.name}: a tool with variants maps its arguments itself (no build)")
 
     def for_call(self, args: P) -> Operation[P]:
-        """The operation one call performs: the variant its arguments choose (itself when it has none)."""
+        """The operation one call performs: the variant its arguments choose (itself when it has none, or when
+        the value names no other variant). A handler reads the choice from `ctx.op`."""
         if not self.variants:
             return self
         value = getattr(args, self.variants[0].field)
-        return self._by_value[str(value)]
+        return self._by_value.get(None if value is None else str(value), self._by_value[self.variants[0].value])
 
     @cached_property
-    def _by_value(self) -> dict[str, Operation[P]]:
+    def _by_value(self) -> dict[str | None, Operation[P]]:
         return {
             v.value: replace(self, operation=v.operation, method=v.method, path=v.path, variants=(),
                              omit=self.omit | {v.field})

@@ -8,7 +8,7 @@ __all__ = ["ALL_TOOLSETS", "DEFAULT_TOOLSETS", "TOOLSET_DESCRIPTIONS"]
 TOOLSET_DESCRIPTIONS: dict[str, str] = {
     "reports": "Reports, period comparison, exports and conversion debugging.",
     "clicks": "Click log and one click's conversion or cost.",
-    "conversions": "Conversion log, conversions and postbacks sent to the tracker.",
+    "conversions": "Conversion log; conversions recorded or changed through the tracker postback.",
     "campaigns": "Campaigns: everyday reads and safe edits.",
     "campaigns_admin": "Campaigns: create, clone, archive, restore, costs (bulk too), S2S postbacks, stats cleaning.",
     "flows": "Flows (streams) of a campaign: reads and safe edits.",
@@ -23,7 +23,7 @@ TOOLSET_DESCRIPTIONS: dict[str, str] = {
     "users": "Users and their access.",
     "bot_list": "The tracker's IP bot list.",
     "labels": "Report labels (white and black lists).",
-    "logs": "Tracker logs: system, traffic, postbacks, SSL, sent postbacks.",
+    "logs": "Tracker logs (system, traffic, postbacks, SSL, sent postbacks) and a postback test.",
     "integrations": "Third-party integrations: Facebook, AVScan, IMKLO.",
 }
 

@@ -172,6 +172,14 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         (Path(tempfile.gettempdir()) / f"pytest-of-{getpass.getuser()}").rmdir()
 
 
+def records(data: Any) -> list[dict[str, Any]]:
+    """A list answer's rows as objects: `{columns, rows}` (the usual form) or Keitaro's own objects (`full`)."""
+    if isinstance(data, dict) and "columns" in data:
+        return [dict(zip(data["columns"], row, strict=True)) for row in data["rows"]]
+    assert isinstance(data, list), data
+    return data
+
+
 def make_settings(**env: str) -> Settings:
     base = {
         "KEITARO_URL": TEST_URL,

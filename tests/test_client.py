@@ -76,8 +76,15 @@ async def test_success_envelope_masks_the_key_and_sends_it_as_header() -> None:
 
 
 async def test_list_gets_count() -> None:
-    envelope, _ = await run(lambda r: httpx.Response(200, json=[{"id": 1}, {"id": 2}]), "list_campaigns", {})
-    assert envelope["count"] == 2 and envelope["data"] == [{"id": 1}, {"id": 2}]
+    """A list answer counts its items, whole or as {columns, rows}."""
+    campaigns = [{"id": 1, "state": "disabled"}, {"id": 2, "state": "active"}]
+    full, _ = await run(lambda r: httpx.Response(200, json=campaigns), "list_campaigns", {"full": True})
+    assert full["count"] == 2 and full["data"] == campaigns
+    table, _ = await run(lambda r: httpx.Response(200, json=campaigns), "list_campaigns", {})
+    assert table["count"] == 2 and [row[:3] for row in table["data"]["rows"]] == [
+        [1, None, "paused"],
+        [2, None, "active"],
+    ]
 
 
 async def test_secret_echoed_by_the_tracker_is_masked() -> None:

@@ -24,6 +24,7 @@ MODULES: tuple[str, ...] = (
     "clicks",
     "conversions",
     "campaigns",
+    "lookup",
     "postbacks",
     "flows",
     "offers",

@@ -6,6 +6,7 @@ from pydantic import Field
 
 from keitaro_mcp.operations._common import AffiliateNetworkId, Params
 from keitaro_mcp.operations._entity import operation_factory
+from keitaro_mcp.operations._lists import NETWORK_COLUMNS, FullOption, list_shape
 
 __all__ = ["OPERATIONS"]
 
@@ -22,7 +23,7 @@ class _AffiliateNetworkFields(Params):
     notes: str | None = None
 
 
-class ListAffiliateNetworks(Params):
+class ListAffiliateNetworks(FullOption):
     """List affiliate networks."""
 
 
@@ -53,7 +54,8 @@ _ONE = "/affiliate_networks/{affiliate_network_id}"
 
 OPERATIONS = (
     _network(name="list_affiliate_networks", operation="getAll", method="GET", path="/affiliate_networks",
-             params=ListAffiliateNetworks, title="List affiliate networks", read_only=True),
+             params=ListAffiliateNetworks, title="List affiliate networks", read_only=True,
+             shape=list_shape(NETWORK_COLUMNS)),
     _network(name="get_affiliate_network", operation="get", method="GET", path=_ONE, params=GetAffiliateNetwork,
              title="Get affiliate network", read_only=True),
     _network(name="create_affiliate_network", operation="create", method="POST", path="/affiliate_networks",

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import secrets
 import string
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
-from keitaro_mcp.envelope import read_failed
+from keitaro_mcp.compact import to_number
+from keitaro_mcp.envelope import Envelope, read_failed
 from keitaro_mcp.operations._common import (
     CampaignId,
     CostModel,
@@ -23,14 +24,15 @@ from keitaro_mcp.operations._common import (
     Timezone,
     TrafficSourceId,
     check_date_order,
+    format_check,
 )
 from keitaro_mcp.operations._counts import Traffic, campaigns_text, period_text, traffic
 from keitaro_mcp.operations._entity import operation_factory, pause_resume
-from keitaro_mcp.registry import Impact, RequestParts, Shaped
+from keitaro_mcp.operations._lists import FLOW_COLUMNS, FullOption, ScanColumns, entity_state, list_shape, table
+from keitaro_mcp.registry import Impact, RequestParts, Variant
 
 if TYPE_CHECKING:
     from keitaro_mcp.context import CallContext
-    from keitaro_mcp.envelope import Envelope
     from keitaro_mcp.tracker import Tracker
 
 __all__ = ["OPERATIONS", "CostFilters", "ParameterSpec", "S2SPostback"]
@@ -39,6 +41,10 @@ RotationType = Literal["position", "weight"]
 BindVisitors = Literal["", "s", "sl", "slo"]
 UniquenessMethod = Literal["ip", "ip_ua"]
 ConversionStatus = Literal["lead", "sale", "rejected", "rebill"]
+
+
+Alias = Annotated[str, format_check(r"^[A-Za-z0-9_-]{1,64}$", "1-64 letters, digits, _ or -")]
+"""A campaign's URL slug: a format, checked here (the error says it), not a published pattern."""
 
 
 class ParameterSpec(Params):
@@ -74,9 +80,13 @@ class CostFilters(Params):
     ad_campaign_id: str | None = None
 
 
-class ListCampaigns(Params):
-    """Summaries without archived ones (list_deleted_campaigns); full settings: get_campaign."""
+class ListCampaigns(FullOption):
+    """Campaigns: id, name, state, group, traffic source, cost, flows count; every setting: get_campaign."""
 
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    """Part of the name, any case."""
+    state: Literal["active", "paused", "archived", "all"] | None = None
+    """Default: active and paused."""
     offset: Offset | None = None
     limit: Limit | None = None
 
@@ -110,25 +120,61 @@ class CreateCampaign(_CampaignFields):
     """Its URL is http://<domain>/<alias>; a random alias when none is given. S2S postbacks: *_campaign_postback."""
 
     name: str = Field(min_length=1, max_length=200)
-    alias: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    alias: Alias | None = None
     """Unique in the tracker."""
     state: Literal["active", "disabled"] | None = None
     parameters: dict[str, ParameterSpec] | None = None
     """Not copied from the source; e.g. {"sub_id_1": {"name": "zone"}}."""
 
 
-LIST_FIELDS = (
-    "id", "name", "alias", "state", "type", "cost_type", "cost_value", "cost_currency", "cost_auto",
-    "traffic_source_id", "ts", "group_id", "group", "streams_count", "updated_at",
-)  # fmt: skip
+CAMPAIGN_COLUMNS = ScanColumns(
+    ("id", "name", "state", "group", "ts", "cost_type", "cost_value", "cost_currency", "flows"),
+    numbers=frozenset({"cost_value"}),
+    derive={"flows": lambda c: to_number(c.get("streams_count"))},
+)
+"""What a person scans a campaign list by; `ts` is the traffic source's name."""
 
 
-def _summaries(data: Any, args: Any) -> Shaped:
-    """A list keeps the fields people scan by; get_campaign has everything (parameters, postbacks, token)."""
-    if not isinstance(data, list):
-        return Shaped(data)
-    rows = [{k: c[k] for k in LIST_FIELDS if k in c} if isinstance(c, dict) else c for c in data]
-    return Shaped(rows)
+async def _list_campaigns(ctx: CallContext, args: ListCampaigns) -> Envelope:
+    """GET /campaigns (paged by Keitaro when nothing is filtered), GET /campaigns/deleted for archived ones."""
+    if args.name is None and args.state is None:
+        paging = {k: v for k, v in (("offset", args.offset), ("limit", args.limit)) if v is not None}
+        envelope = await ctx.read("/campaigns", paging or None)
+        if not envelope["success"]:
+            return envelope
+        campaigns = [c for c in envelope["data"] or [] if isinstance(c, dict)]
+        meta: dict[str, Any] = {}
+    else:
+        # Keitaro filters neither by name nor by state: both lists are read whole, then filtered and paged here.
+        found: list[dict[str, Any]] = []
+        reads = [("/campaigns", "the campaign list")] if args.state != "archived" else []
+        if args.state in ("archived", "all"):
+            reads.append(("/campaigns/deleted", "the archived campaigns"))
+        first: Envelope | None = None
+        for path, what in reads:
+            got = await ctx.read(path)
+            if not got["success"]:
+                return read_failed(got, what)
+            first = first or got
+            found += [c for c in got["data"] or [] if isinstance(c, dict)]
+        assert first is not None
+        envelope = first
+        needle = args.name.casefold() if args.name else None
+        matches = [
+            c for c in found
+            if (args.state in (None, "all") or entity_state(c.get("state")) == args.state)
+            and (needle is None or needle in str(c.get("name", "")).casefold())
+        ]  # fmt: skip
+        start = args.offset or 0
+        campaigns = matches[start : start + args.limit if args.limit else None]
+        meta = {"total": len(matches)}
+        if start + len(campaigns) < len(matches):
+            meta["next_offset"] = start + len(campaigns)
+    envelope["data"] = campaigns if args.full else table(campaigns, CAMPAIGN_COLUMNS)
+    envelope["count"] = len(campaigns)
+    if meta:
+        envelope["meta"] = meta
+    return envelope
 
 
 def _create_body(args: CreateCampaign, tracker: Tracker) -> RequestParts:
@@ -148,7 +194,7 @@ class UpdateCampaign(_CampaignFields, _HasCampaignId):
     """Only the fields given change."""
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
-    alias: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    alias: Alias | None = None
 
 
 def _update_body(args: UpdateCampaign, tracker: Tracker) -> RequestParts:
@@ -165,7 +211,7 @@ class ArchiveCampaign(Params):
 
 
 class RestoreCampaign(Params):
-    """It comes back active; ids: list_deleted_campaigns."""
+    """It comes back active; ids: list_campaigns state=archived."""
 
     campaign_id: CampaignId
 
@@ -183,12 +229,8 @@ class CloneCampaign(Params):
     campaign_id: CampaignId
 
 
-class ListDeletedCampaigns(Params):
-    """Archived campaigns."""
-
-
-class ListCampaignFlows(Params):
-    """Its flows (streams) with filters, offers, landings and triggers."""
+class ListCampaignFlows(FullOption):
+    """Its flows: filters, offer and landing shares; every setting: get_flow."""
 
     campaign_id: CampaignId
 
@@ -260,12 +302,16 @@ _campaign = operation_factory("campaign", "campaigns_admin")
 
 
 OPERATIONS = (
-    _campaign(name="list_campaigns", operation="getAll", method="GET", path="/campaigns", params=ListCampaigns,
-              title="List campaigns", toolset="campaigns", read_only=True, shape=_summaries),
+    # Archived campaigns are the n8n node's getDeleted: list_campaigns(state=archived) reads /campaigns/deleted.
+    _campaign(name="list_campaigns", params=ListCampaigns, title="List campaigns", toolset="campaigns",
+              read_only=True, handler=_list_campaigns,
+              variants=(Variant("state", None, "getAll", "GET", "/campaigns"),
+                        Variant("state", "archived", "getDeleted", "GET", "/campaigns/deleted"))),
     _campaign(name="get_campaign", operation="get", method="GET", path="/campaigns/{campaign_id}", params=GetCampaign,
               title="Get campaign", toolset="campaigns", read_only=True),
     _campaign(name="list_campaign_flows", operation="getAll", method="GET", path="/campaigns/{campaign_id}/streams",
               params=ListCampaignFlows, title="List campaign flows", toolset="campaigns", read_only=True,
+              shape=list_shape(FLOW_COLUMNS),
               resource="stream"),
     _campaign(name="update_campaign", operation="update", method="PUT", path="/campaigns/{campaign_id}",
               params=UpdateCampaign, title="Update campaign", effect="update", toolset="campaigns", idempotent=True,
@@ -280,8 +326,6 @@ OPERATIONS = (
               params=ArchiveCampaign, title="Archive campaign", effect="archive", idempotent=True),
     _campaign(name="restore_campaign", operation="restore", method="POST", path="/campaigns/{campaign_id}/restore",
               params=RestoreCampaign, title="Restore campaign", effect="update", idempotent=True),
-    _campaign(name="list_deleted_campaigns", operation="getDeleted", method="GET", path="/campaigns/deleted",
-              params=ListDeletedCampaigns, title="List archived campaigns", read_only=True, shape=_summaries),
     _campaign(name="update_campaign_costs", operation="updateCosts", method="POST",
               path="/campaigns/{campaign_id}/update_costs", params=UpdateCampaignCosts, title="Update campaign costs",
               effect="replace", idempotent=True, impact=_costs_impact),

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from keitaro_mcp.compact import DEFAULT_MAX_TOKENS
+from keitaro_mcp.compact import DEFAULT_MAX_TOKENS, compact_rows
 from keitaro_mcp.envelope import Envelope, read_failed
 from keitaro_mcp.operations._common import (
     CampaignId,
@@ -38,7 +38,14 @@ from keitaro_mcp.operations.campaigns import ConversionStatus
 from keitaro_mcp.periods import PeriodArgs, resolve_range
 from keitaro_mcp.postback import postback_params, send_postback
 from keitaro_mcp.registry import Impact, RequestParts, Shaped
-from keitaro_mcp.report_catalog import CLICK_LOG_COLUMNS, DIMENSIONS_URI, MAX_COLUMNS, check_names
+from keitaro_mcp.report_catalog import (
+    CLICK_LOG_COLUMNS,
+    DIMENSIONS_URI,
+    MAX_COLUMNS,
+    MEASURES,
+    NUMERIC_DIMENSIONS,
+    check_names,
+)
 
 if TYPE_CHECKING:
     from keitaro_mcp.context import CallContext
@@ -72,9 +79,10 @@ def _sub_id_keys(value: dict[str, str]) -> dict[str, str]:
 SubIds = Annotated[dict[str, str], AfterValidator(_sub_id_keys)]
 
 CLICK_COLUMNS = (
-    "sub_id", "datetime", "campaign", "campaign_id", "stream_id", "offer_id", "landing_id", "country_code", "ip",
-    "is_bot", "is_unique_campaign", "is_lead", "is_sale", "revenue", "cost",
+    "sub_id", "datetime", "campaign_id", "offer_id", "country_code", "is_bot", "is_lead", "is_sale", "revenue", "cost",
 )  # fmt: skip
+"""What a person scans a click by (20 clicks in under 1,000 tokens); stream_id, landing_id, ip, is_unique_campaign
+and the rest of the catalogue on demand (`columns`)."""
 COST_TARGET_KEYS = (
     "external_id", *(f"sub_id_{i}" for i in range(1, 16)), "creative_id", "ad_campaign_id", "keyword", "source",
 )  # fmt: skip
@@ -102,6 +110,7 @@ class LogArgs(Params, PeriodArgs):
 
     LOG_COLUMNS: ClassVar[tuple[str, ...]] = CLICK_LOG_COLUMNS
     DEFAULT_COLUMNS: ClassVar[tuple[str, ...]] = ()
+    """What a log shows when `columns` is not given."""
     columns: list[str] | None = None
     """Default: a compact set."""
     limit: Limit | None = None
@@ -148,8 +157,9 @@ def log_request(
 
 
 def log_rows(answer: Any, args: LogArgs) -> Shaped:
-    """A log answer as the page's rows; meta.total is Keitaro's total, meta.next_offset continues when the extra
-    row came back."""
+    """A log answer as a report is: `{columns, rows}` in the columns asked for (the names said once, not in every
+    row), numbers as numbers; meta.total is Keitaro's total, meta.next_offset continues when the extra row came
+    back."""
     rows = answer.get("rows", []) if isinstance(answer, dict) else answer
     rows = rows if isinstance(rows, list) else []
     meta = {"total": answer["total"]} if isinstance(answer, dict) and "total" in answer else {}
@@ -157,7 +167,10 @@ def log_rows(answer: Any, args: LogArgs) -> Shaped:
     if len(rows) > page:
         rows = rows[:page]
         meta |= {"truncated": True, "next_offset": (args.offset or 0) + page}
-    return Shaped(rows, meta)
+    columns = list(args.columns or type(args).DEFAULT_COLUMNS)
+    objects = [r for r in rows if isinstance(r, dict)]
+    numeric = {c for c in columns if c in NUMERIC_DIMENSIONS or c in MEASURES}
+    return Shaped({"columns": columns, "rows": compact_rows(objects, columns, numeric)}, meta)
 
 
 # -- list_clicks ----------------------------------------------------------------------------------------------------
@@ -217,7 +230,8 @@ def _list_clicks(args: ListClicks, tracker: Tracker) -> RequestParts:
 
 
 class UpdateClick(Params):
-    """Change a click's conversion (tracker postback) or cost (needs a sub_id_N/external_id unique in its minute)."""
+    """Set one click's cost (needs a sub_id_N/external_id unique in its minute); status changes its conversion as
+    update_conversion does."""
 
     sub_id: Text
     status: ConversionStatus | None = None

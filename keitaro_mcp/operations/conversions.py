@@ -126,7 +126,8 @@ class _PostbackFields(Params):
 
 
 class TestPostback(_PostbackFields):
-    """A real conversion via the tracker postback; says if Keitaro recorded it."""
+    """Send a postback as a network would, say if Keitaro recorded it (a real conversion; S2S postbacks fire). To
+    record a sale: create_conversion."""
 
     cost: float | None = Field(default=None, ge=0)
     sub_id_1: str | None = None
@@ -165,7 +166,8 @@ async def _test_postback(ctx: CallContext, args: TestPostback) -> Envelope:
 
 
 class CreateConversion(_PostbackFields):
-    """Via the tracker postback; without tid it replaces the click's conversion."""
+    """Record a click's conversion as the network's postback would; the S2S postbacks fire. No tid: replaces the
+    click's conversion; a new tid adds one."""
 
     cost: float | None = Field(default=None, ge=0)
 
@@ -178,7 +180,8 @@ async def _create_conversion(ctx: CallContext, args: CreateConversion) -> Envelo
 
 
 class UpdateConversion(Params):
-    """Via the tracker postback; allowed: lead→sale|rejected, sale|rebill→rejected."""
+    """Change a recorded conversion (lead→sale|rejected, sale|rebill→rejected) via the postback; S2S postbacks
+    fire."""
 
     sub_id: Text
     status: ConversionStatus
@@ -211,8 +214,11 @@ OPERATIONS = (
                 shape=log_rows),
     # The writes go to the tracker's postback URL, outside the Admin API; the key comes from the settings. A
     # conversion without tid replaces the click's existing one: an upsert, not purely additive.
+    # test_postback checks the tracker's postback endpoint, beside the postback logs (conversions are recorded with
+    # create_conversion).
     _conversion(name="test_postback", operation="test", method="GET", path=_POSTBACK, params=TestPostback,
-                title="Test postback", effect="upsert", resource="postback", api="tracker", handler=_test_postback),
+                title="Test postback", effect="upsert", resource="postback", api="tracker", toolset="logs",
+                handler=_test_postback),
     _conversion(name="create_conversion", operation="create", method="GET", path=_POSTBACK, params=CreateConversion,
                 title="Create conversion", effect="upsert", api="tracker", handler=_create_conversion),
     _conversion(name="update_conversion", operation="update", method="GET", path=_POSTBACK, params=UpdateConversion,

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
 from keitaro_mcp.operations._common import DomainId, Int32, Params
 from keitaro_mcp.operations._entity import operation_factory
-from keitaro_mcp.registry import Shaped
+from keitaro_mcp.operations._lists import DOMAIN_COLUMNS, FullOption, list_shape
+from keitaro_mcp.registry import Shaped, Variant
 
 __all__ = ["OPERATIONS"]
 
 
-class ListDomains(Params):
-    """With SSL and DNS status; archived: list_deleted_domains."""
+class ListDomains(FullOption):
+    """With SSL and DNS status."""
+
+    state: Literal["archived"] | None = None
+    """Default: not archived."""
 
 
 class GetDomain(Params):
@@ -66,7 +70,7 @@ class ArchiveDomain(Params):
 
 
 class RestoreDomain(Params):
-    """Ids: list_deleted_domains."""
+    """Ids: list_domains state=archived."""
 
     domain_id: DomainId
 
@@ -77,16 +81,15 @@ class CheckDomain(Params):
     domain_id: DomainId
 
 
-class ListDeletedDomains(Params):
-    """List archived domains."""
-
-
 _domain = operation_factory("domain", "domains")
 
 
 OPERATIONS = (
-    _domain(name="list_domains", operation="getAll", method="GET", path="/domains", params=ListDomains,
-            title="List domains", read_only=True),
+    # Archived domains are the n8n node's getDeleted: list_domains(state=archived) reads /domains/deleted.
+    _domain(name="list_domains", params=ListDomains, title="List domains", read_only=True,
+            shape=list_shape(DOMAIN_COLUMNS),
+            variants=(Variant("state", None, "getAll", "GET", "/domains"),
+                      Variant("state", "archived", "getDeleted", "GET", "/domains/deleted"))),
     _domain(name="get_domain", operation="get", method="GET", path="/domains/{domain_id}", params=GetDomain,
             title="Get domain", read_only=True),
     _domain(name="create_domain", operation="create", method="POST", path="/domains", params=CreateDomain,
@@ -100,6 +103,4 @@ OPERATIONS = (
     # "Update Domain Status" in the spec: it re-runs the checks and stores the result, so not a read.
     _domain(name="check_domain", operation="check", method="POST", path="/domains/{domain_id}/check",
             params=CheckDomain, title="Check domain", effect="action", idempotent=True),
-    _domain(name="list_deleted_domains", operation="getDeleted", method="GET", path="/domains/deleted",
-            params=ListDeletedDomains, title="List archived domains", read_only=True),
 )  # fmt: skip

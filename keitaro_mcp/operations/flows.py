@@ -11,6 +11,7 @@ from pydantic import Field
 
 from keitaro_mcp.operations._common import CampaignId, EntityState, FlowId, LandingId, OfferId, Params
 from keitaro_mcp.operations._entity import ActionPayload, operation_factory, pause_resume
+from keitaro_mcp.operations._lists import FLOW_COLUMNS, FullOption, list_shape
 from keitaro_mcp.registry import RequestParts
 
 if TYPE_CHECKING:
@@ -151,11 +152,11 @@ class GetFlowEvents(_HasFlowId):
     """Keitaro's event log for a flow."""
 
 
-class ListDeletedFlows(Params):
+class ListDeletedFlows(FullOption):
     """Archived flows of all campaigns."""
 
 
-class SearchFlows(Params):
+class SearchFlows(FullOption):
     """Across all campaigns, by text."""
 
     query: str = Field(min_length=1, max_length=200)
@@ -198,9 +199,9 @@ OPERATIONS = (
     _flow(name="get_flow_events", operation="getEvents", method="GET", path="/streams/{flow_id}/events",
           params=GetFlowEvents, title="Get flow events", read_only=True),
     _flow(name="list_deleted_flows", operation="getDeleted", method="GET", path="/streams/deleted",
-          params=ListDeletedFlows, title="List archived flows", read_only=True),
+          params=ListDeletedFlows, title="List archived flows", read_only=True, shape=list_shape(FLOW_COLUMNS)),
     _flow(name="search_flows", operation="search", method="GET", path="/streams/search", params=SearchFlows,
-          title="Search flows", read_only=True),
+          title="Search flows", read_only=True, shape=list_shape(FLOW_COLUMNS)),
     _flow(name="list_flow_types", operation="getTypes", method="GET", path="/stream_types", params=ListFlowTypes,
           title="List flow types", read_only=True),
     _flow(name="list_flow_schemas", operation="getSchemas", method="GET", path="/stream_schemas",

@@ -8,6 +8,7 @@ from pydantic import Field
 
 from keitaro_mcp.operations._common import EntityState, GroupId, LandingId, Params
 from keitaro_mcp.operations._entity import ActionPayload, ZipBase64, editor_operations, operation_factory, write_body
+from keitaro_mcp.operations._lists import LANDING_COLUMNS, FullOption, list_shape
 
 __all__ = ["OPERATIONS"]
 
@@ -33,8 +34,8 @@ class _LandingFields(Params):
     notes: str | None = None
 
 
-class ListLandingPages(Params):
-    """List landing pages."""
+class ListLandingPages(FullOption):
+    """Landing pages: id, name, state, type, group, URL."""
 
 
 class GetLandingPage(_HasLandingId):
@@ -65,7 +66,7 @@ _landing = operation_factory("landing", "landing_pages")
 
 OPERATIONS = (
     _landing(name="list_landing_pages", operation="getAll", method="GET", path="/landing_pages",
-             params=ListLandingPages, title="List landing pages", read_only=True),
+             params=ListLandingPages, title="List landing pages", read_only=True, shape=list_shape(LANDING_COLUMNS)),
     _landing(name="get_landing_page", operation="get", method="GET", path="/landing_pages/{landing_id}",
              params=GetLandingPage, title="Get landing page", read_only=True),
     _landing(name="create_landing_page", operation="create", method="POST", path="/landing_pages",

@@ -8,6 +8,7 @@ from pydantic import Field
 
 from keitaro_mcp.operations._common import AffiliateNetworkId, Currency, GroupId, OfferId, Params, Timezone
 from keitaro_mcp.operations._entity import ZipBase64, editor_operations, operation_factory, write_body
+from keitaro_mcp.operations._lists import OFFER_COLUMNS, FullOption, list_shape
 
 __all__ = ["OPERATIONS"]
 
@@ -54,8 +55,8 @@ class _OfferSettings(Params):
     notes: str | None = None
 
 
-class ListOffers(Params):
-    """With URL, payout, countries, network and group."""
+class ListOffers(FullOption):
+    """Offers: id, name, state, group, network, payout, countries; every setting: get_offer."""
 
 
 class GetOffer(_HasOfferId):
@@ -90,7 +91,7 @@ _offer = operation_factory("offer", "offers_admin")
 
 OPERATIONS = (
     _offer(name="list_offers", operation="getAll", method="GET", path="/offers", params=ListOffers, title="List offers",
-           toolset="offers", read_only=True),
+           toolset="offers", read_only=True, shape=list_shape(OFFER_COLUMNS)),
     _offer(name="get_offer", operation="get", method="GET", path="/offers/{offer_id}", params=GetOffer,
            title="Get offer", toolset="offers", read_only=True),
     _offer(name="update_offer", operation="update", method="PUT", path="/offers/{offer_id}", params=UpdateOffer,

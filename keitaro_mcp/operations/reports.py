@@ -94,7 +94,7 @@ class ReportFilter(Params):
 
 
 FILTERS_DOC = "[[name, OPERATOR, value]]; " + OPERATORS_URI
-FILTER_ITEM = {"type": "array", "prefixItems": [{"type": "string"}, {"type": "string"}], "minItems": 2, "maxItems": 3}
+FILTER_ITEM = {"type": "array", "prefixItems": [{"type": "string"}, {"type": "string"}]}
 """A filter as the schema publishes it: [name, OPERATOR] or [name, OPERATOR, value]. n8n's {name, operator,
 expression} objects are accepted too, unadvertised (check_filters)."""
 Filters = Annotated[list[Any], Field(description=FILTERS_DOC, json_schema_extra={"items": FILTER_ITEM})]
@@ -167,7 +167,7 @@ class BuildReport(ReportArgs):
     limit: Limit | None = None
     offset: Offset | None = None
     body: dict[str, Any] | None = None
-    """Raw /report/build JSON (n8n); replaces other fields."""
+    """Raw /report/build body (n8n); replaces the rest."""
 
     @model_validator(mode="after")
     def _check(self) -> BuildReport:

@@ -6,6 +6,7 @@ from pydantic import Field
 
 from keitaro_mcp.operations._common import EntityState, Params, TrafficSourceId
 from keitaro_mcp.operations._entity import operation_factory
+from keitaro_mcp.operations._lists import SOURCE_COLUMNS, FullOption, list_shape
 from keitaro_mcp.operations.campaigns import ConversionStatus, ParameterSpec
 
 __all__ = ["OPERATIONS"]
@@ -31,8 +32,8 @@ class _TrafficSourceFields(Params):
     notes: str | None = None
 
 
-class ListTrafficSources(Params):
-    """With their parameters."""
+class ListTrafficSources(FullOption):
+    """Traffic sources; their parameters: get_traffic_source."""
 
 
 class GetTrafficSource(_HasTrafficSourceId):
@@ -62,7 +63,7 @@ _ONE = "/traffic_sources/{traffic_source_id}"
 
 OPERATIONS = (
     _source(name="list_traffic_sources", operation="getAll", method="GET", path="/traffic_sources",
-            params=ListTrafficSources, title="List traffic sources", read_only=True),
+            params=ListTrafficSources, title="List traffic sources", read_only=True, shape=list_shape(SOURCE_COLUMNS)),
     _source(name="get_traffic_source", operation="get", method="GET", path=_ONE, params=GetTrafficSource,
             title="Get traffic source", read_only=True),
     _source(name="create_traffic_source", operation="create", method="POST", path="/traffic_sources",

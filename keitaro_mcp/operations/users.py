@@ -8,6 +8,7 @@ from pydantic import Field, model_validator
 
 from keitaro_mcp.operations._common import Params, Timezone, UserId
 from keitaro_mcp.operations._entity import operation_factory
+from keitaro_mcp.operations._lists import USER_COLUMNS, FullOption, list_shape
 from keitaro_mcp.registry import RequestParts
 
 if TYPE_CHECKING:
@@ -28,8 +29,8 @@ class _Preferences(Params):
     """e.g. Europe/Berlin."""
 
 
-class ListUsers(Params):
-    """With their type and access."""
+class ListUsers(FullOption):
+    """Users: id, login, type, state; access: get_user."""
 
 
 class GetUser(Params):
@@ -104,7 +105,7 @@ _user = operation_factory("user", "users")
 
 OPERATIONS = (
     _user(name="list_users", operation="getAll", method="GET", path="/users", params=ListUsers, title="List users",
-          read_only=True),
+          read_only=True, shape=list_shape(USER_COLUMNS)),
     _user(name="get_user", operation="get", method="GET", path="/users/{user_id}", params=GetUser, title="Get user",
           read_only=True),
     _user(name="create_user", operation="create", method="POST", path="/users", params=CreateUser,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -19,14 +20,56 @@ async def new_campaign(kt: Kt, name: str) -> int:
     return campaign_id
 
 
+def ids(table: dict[str, Any]) -> list[int]:
+    """The id column of a list answer ({columns, rows})."""
+    at = table["columns"].index("id")
+    return [row[at] for row in table["rows"]]
+
+
 async def test_list_campaigns_pages_with_offset_and_limit(kt: Kt) -> None:
     everything = await kt.ok("list_campaigns")
     assert kt.wire.last.method == "GET" and kt.wire.last.path == "/campaigns" and kt.wire.last.query == {}
     assert everything["resource"] == "campaign" and everything["operation"] == "getAll"
-    assert everything["count"] == len(everything["data"]) >= 20
+    assert everything["count"] == len(everything["data"]["rows"]) >= 20
     page = await kt.ok("list_campaigns", {"offset": 2, "limit": 3})
     assert kt.wire.last.query == {"offset": "2", "limit": "3"}
-    assert [c["id"] for c in page["data"]] == [c["id"] for c in everything["data"][2:5]]
+    assert ids(page["data"]) == ids(everything["data"])[2:5]
+
+
+async def test_list_campaigns_shows_the_scan_columns_or_whole_objects(kt: Kt) -> None:
+    listed = await kt.ok("list_campaigns", {"limit": 2})
+    data = listed["data"]
+    assert data["columns"] == ["id", "name", "state", "group", "ts", "cost_type", "cost_value", "cost_currency",
+                               "flows"]  # fmt: skip
+    row = dict(zip(data["columns"], data["rows"][0], strict=True))
+    assert (
+        row["state"] in ("active", "paused") and isinstance(row["flows"], int) and isinstance(row["cost_value"], float)
+    )
+    full = await kt.ok("list_campaigns", {"limit": 2, "full": True})
+    assert kt.wire.last.query == {"limit": "2"}, "full chooses the answer's form and is not sent"
+    assert [c["id"] for c in full["data"]] == ids(data) and "alias" in full["data"][0]
+
+
+async def test_list_campaigns_by_state_and_name(kt: Kt) -> None:
+    paused = await new_campaign(kt, "Needle 4471 paused")
+    archived = await new_campaign(kt, "Needle 4471 archived")
+    await kt.ok("set_campaign_state", {"campaign_id": paused, "state": "paused"})
+    await kt.ok("archive_campaign", {"campaign_id": archived})
+
+    async def found(**args: Any) -> dict[int, str]:
+        data = (await kt.ok("list_campaigns", {"name": "needle 4471", **args}))["data"]
+        return {row[0]: row[2] for row in data["rows"]}
+
+    assert await found() == {paused: "paused"}, "by default: active and paused, not archived"
+    assert await found(state="paused") == {paused: "paused"}
+    assert await found(state="active") == {}
+    archived_only = await kt.ok("list_campaigns", {"state": "archived", "name": "NEEDLE 4471"})
+    assert kt.wire.last.path == "/campaigns/deleted", "archived campaigns are Keitaro's deleted list"
+    assert (archived_only["resource"], archived_only["operation"]) == ("campaign", "getDeleted")
+    assert [row[:3] for row in archived_only["data"]["rows"]] == [[archived, "Needle 4471 archived", "archived"]]
+    assert await found(state="all") == {paused: "paused", archived: "archived"}
+    first = await kt.ok("list_campaigns", {"state": "all", "name": "needle 4471", "limit": 1})
+    assert first["count"] == 1 and first["meta"] == {"total": 2, "next_offset": 1}
 
 
 async def test_create_campaign_generates_an_alias_and_sends_group_id_as_string(kt: Kt) -> None:
@@ -97,9 +140,9 @@ async def test_archive_list_deleted_and_restore(kt: Kt) -> None:
     assert gone["error"]["kind"] == "not_found"
     write = await kt.call("update_campaign", {"campaign_id": campaign_id, "name": "x"})
     assert write["error"]["kind"] == "not_found", "a write on an archived entity is not a success"
-    deleted = await kt.ok("list_deleted_campaigns")
+    deleted = await kt.ok("list_campaigns", {"state": "archived"})
     assert kt.wire.last.path == "/campaigns/deleted"
-    assert campaign_id in [c["id"] for c in deleted["data"]]
+    assert campaign_id in ids(deleted["data"])
     restored = await kt.ok("restore_campaign", {"campaign_id": campaign_id})
     assert kt.wire.last.method == "POST" and kt.wire.last.path == f"/campaigns/{campaign_id}/restore"
     # An archived campaign cannot be read (not_found): the receipt says what it is now, and why no before.
@@ -157,11 +200,11 @@ async def test_clean_campaign_archive_is_confirmed_by_the_person(kt: Kt) -> None
     await kt.refused("clean_campaign_archive", {"confirm": True}, "confirm")
     campaign_id = await new_campaign(kt, "Doomed")
     await kt.ok("archive_campaign", {"campaign_id": campaign_id})
-    archived = len((await kt.ok("list_deleted_campaigns"))["data"])
+    archived = len((await kt.ok("list_campaigns", {"state": "archived"}))["data"]["rows"])
     cleaned = await kt.ok("clean_campaign_archive")
     assert f"{campaign_id} “Doomed”" in kt.person.asked[-1]
     assert kt.person.asked[-1].startswith(f"Delete the {archived} archived campaigns for good: ")
     assert kt.wire.last.method == "POST" and kt.wire.last.path == "/campaigns/clean_archive"
     assert cleaned["data"]["changes"] == {"archived_campaigns": {"before": archived, "after": 0}}
-    deleted = await kt.ok("list_deleted_campaigns")
-    assert campaign_id not in [c["id"] for c in deleted["data"]]
+    deleted = await kt.ok("list_campaigns", {"state": "archived"})
+    assert campaign_id not in ids(deleted["data"])

@@ -10,7 +10,7 @@ import pytest
 from mcp import Client
 
 from keitaro_mcp.server import build_server
-from tests.conftest import TEST_POSTBACK_KEY, Kt, RecordingTransport, make_settings
+from tests.conftest import TEST_POSTBACK_KEY, Kt, RecordingTransport, make_settings, records
 
 pytestmark = pytest.mark.anyio
 
@@ -30,7 +30,7 @@ async def kt_without_postback_key(wire: RecordingTransport) -> AsyncIterator[Kt]
 async def fresh_click(kt: Kt, campaign_id: int) -> str:
     """The sub_id of a human click without conversion in that campaign (each test uses its own campaign)."""
     args = {"campaign_id": campaign_id, "conversion": "none", "is_bot": False, "columns": ["sub_id"], "limit": 1}
-    rows = (await kt.ok("list_clicks", args))["data"]
+    rows = records((await kt.ok("list_clicks", args))["data"])
     assert rows, f"campaign {campaign_id} has no unconverted clicks"
     sub_id = rows[0]["sub_id"]
     assert isinstance(sub_id, str)
@@ -39,7 +39,7 @@ async def fresh_click(kt: Kt, campaign_id: int) -> str:
 
 async def conversions_of(kt: Kt, sub_id: str) -> list[dict[str, Any]]:
     env = await kt.ok("list_conversions", {"sub_id": sub_id, "period": "all_time"})
-    rows: list[dict[str, Any]] = env["data"]
+    rows: list[dict[str, Any]] = records(env["data"])
     return rows
 
 
@@ -66,7 +66,7 @@ async def test_list_conversions_maps_filters(kt: Kt) -> None:
         "offset": 5,
     }
     assert env["resource"] == "conversion" and env["operation"] == "getAll"
-    assert env["data"] == [] and env["count"] == 0 and env["meta"]["total"] == 0
+    assert env["data"]["rows"] == [] and env["count"] == 0 and env["meta"]["total"] == 0
 
 
 async def test_list_conversions_default_limit_and_rows(kt: Kt) -> None:
@@ -74,8 +74,8 @@ async def test_list_conversions_default_limit_and_rows(kt: Kt) -> None:
     body = kt.wire.last.body
     assert body["limit"] == 101 and "range" not in body and "100" in env["meta"]["notes"][0]
     assert 0 < env["count"] <= 100 and env["meta"]["total"] >= env["count"]
-    assert all(row["status"] == "sale" for row in env["data"])
-    stamps = [row["postback_datetime"] for row in env["data"]]
+    assert all(row["status"] == "sale" for row in records(env["data"]))
+    stamps = [row["postback_datetime"] for row in records(env["data"])]
     assert stamps == sorted(stamps, reverse=True)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from keitaro_mcp.registry import Operation
-from tests.conftest import Kt
+from tests.conftest import Kt, records
 
 pytestmark = pytest.mark.anyio
 
@@ -60,9 +60,10 @@ async def test_archive_list_deleted_and_restore(kt: Kt) -> None:
     assert gone["error"]["kind"] == "not_found"
     write = await kt.call("update_domain", {"domain_id": domain_id, "notes": "x"})
     assert write["error"]["kind"] == "not_found", "a write on an archived domain is not a success"
-    deleted = await kt.ok("list_deleted_domains")
-    assert kt.wire.last.method == "GET" and kt.wire.last.path == "/domains/deleted"
-    assert deleted["operation"] == "getDeleted" and domain_id in [d["id"] for d in deleted["data"]]
+    deleted = await kt.ok("list_domains", {"state": "archived"})
+    assert kt.wire.last.method == "GET" and kt.wire.last.path == "/domains/deleted" and kt.wire.last.query == {}
+    assert deleted["operation"] == "getDeleted" and domain_id in [d["id"] for d in records(deleted["data"])]
+    assert {d["state"] for d in records(deleted["data"])} == {"archived"}
     restored = await kt.ok("restore_domain", {"domain_id": domain_id})
     assert kt.wire.last.method == "POST" and kt.wire.last.path == f"/domains/{domain_id}/restore"
     assert restored["operation"] == "restore"

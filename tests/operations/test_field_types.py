@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from keitaro_mcp.operations._common import INT32_MAX
-from tests.conftest import Kt
+from tests.conftest import Kt, records
 
 pytestmark = pytest.mark.anyio
 
@@ -16,7 +16,7 @@ COSTS = {"start_date": "2000-01-01 00:00", "end_date": "2000-01-01 23:59", "cost
 
 
 async def first_campaign(kt: Kt) -> int:
-    return int((await kt.ok("list_campaigns", {"limit": 1}))["data"][0]["id"])
+    return int(records((await kt.ok("list_campaigns", {"limit": 1}))["data"])[0]["id"])
 
 
 async def test_currency_goes_out_upper_case_from_every_tool(kt: Kt) -> None:

@@ -6,13 +6,13 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Kt
+from tests.conftest import Kt, records
 
 pytestmark = pytest.mark.anyio
 
 
 async def some_ids(kt: Kt, tool: str, n: int) -> list[int]:
-    ids = [row["id"] for row in (await kt.ok(tool))["data"][:n]]
+    ids = [row["id"] for row in records((await kt.ok(tool))["data"])[:n]]
     assert len(ids) == n
     return ids
 
@@ -125,7 +125,7 @@ async def test_archive_list_deleted_and_restore_flow(kt: Kt) -> None:
     assert gone["error"]["kind"] == "not_found"
     deleted = await kt.ok("list_deleted_flows")
     assert kt.wire.last.method == "GET" and kt.wire.last.path == "/streams/deleted"
-    assert deleted["operation"] == "getDeleted" and flow["id"] in [f["id"] for f in deleted["data"]]
+    assert deleted["operation"] == "getDeleted" and flow["id"] in [f["id"] for f in records(deleted["data"])]
     restored = await kt.ok("restore_flow", {"flow_id": flow["id"]})
     assert kt.wire.last.method == "POST" and kt.wire.last.path == f"/streams/{flow['id']}/restore"
     assert restored["operation"] == "restore" and restored["data"]["changes"] == {"state": {"after": "active"}}
@@ -137,7 +137,9 @@ async def test_search_flows_sends_the_query(kt: Kt) -> None:
     envelope = await kt.ok("search_flows", {"query": "needle-7731"})
     assert kt.wire.last.method == "GET" and kt.wire.last.path == "/streams/search"
     assert kt.wire.last.query == {"query": "needle-7731"}
-    assert envelope["operation"] == "search" and [f["id"] for f in envelope["data"]] == [flow["id"]]
+    assert envelope["operation"] == "search" and [f["id"] for f in records(envelope["data"])] == [flow["id"]]
+    row = records(envelope["data"])[0]
+    assert row["state"] == "active" and row["offers"] == {} and row["filters"] == []
 
 
 async def test_action_catalogue_names_the_keys_create_flow_takes(kt: Kt) -> None:

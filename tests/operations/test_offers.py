@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from keitaro_mcp.operations._entity import INLINE_DOWNLOAD_LIMIT
-from tests.conftest import Kt
+from tests.conftest import Kt, records
 
 pytestmark = pytest.mark.anyio
 
@@ -53,7 +53,7 @@ async def test_update_offer_sends_only_given_fields(kt: Kt) -> None:
 
 async def test_update_offer_settings_sends_group_id_as_integer(kt: Kt) -> None:
     offer_id = await new_offer(kt)
-    (other,) = [o["id"] for o in (await kt.ok("list_offers"))["data"][:1]]
+    (other,) = [o["id"] for o in records((await kt.ok("list_offers"))["data"])[:1]]
     args = {"offer_id": offer_id, "group_id": 7, "conversion_cap_enabled": True, "alternative_offer_id": other}
     envelope = await kt.ok("update_offer_settings", args)
     assert kt.wire.last.method == "PUT" and kt.wire.last.path == f"/offers/{offer_id}"

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 import pytest
 
-from tests.conftest import Kt
+from tests.conftest import Kt, records
 
 pytestmark = pytest.mark.anyio
 
@@ -43,7 +43,6 @@ FLOWS = ("list_campaign_flows", {"campaign_id": 1})
 
 READS = [
     Read("get_campaign", "GET", "/campaigns/{id}", "campaign", "get", "get", of=CAMPAIGNS, id_arg="campaign_id"),
-    Read("list_deleted_campaigns", "GET", "/campaigns/deleted", "campaign", "getDeleted", at_least=0),
     Read("list_campaign_flows", "GET", "/campaigns/{id}/streams", "stream", "getAll", of=CAMPAIGNS,
          id_arg="campaign_id", belongs="campaign_id"),
     Read("get_flow", "GET", "/streams/{id}", "stream", "get", "get", of=FLOWS, id_arg="flow_id"),
@@ -66,7 +65,7 @@ READS = [
          of=("list_traffic_sources", {}), id_arg="traffic_source_id"),
     Read("list_domains", "GET", "/domains", "domain", "getAll"),
     Read("get_domain", "GET", "/domains/{id}", "domain", "get", "get", of=("list_domains", {}), id_arg="domain_id"),
-    Read("list_deleted_domains", "GET", "/domains/deleted", "domain", "getDeleted", at_least=0),
+    Read("list_domains", "GET", "/domains/deleted", "domain", "getDeleted", args={"state": "archived"}, at_least=0),
     Read("list_users", "GET", "/users", "user", "getAll"),
     Read("get_user", "GET", "/users/{id}", "user", "get", "get", of=("list_users", {}), id_arg="user_id", same="login"),
     Read("list_log_types", "POST", "/logs/types", "log", "getTypes"),
@@ -77,11 +76,13 @@ READS = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize("read", READS, ids=[r.tool for r in READS])
+@pytest.mark.parametrize(
+    "read", READS, ids=[f"{r.tool}{'(' + ','.join(r.args) + ')' if r.args else ''}" for r in READS]
+)
 async def test_read(kt: Kt, read: Read) -> None:
     args, path, parent = dict(read.args), read.path, None
     if read.of is not None:
-        parent = (await kt.ok(*read.of))["data"][0]
+        parent = records((await kt.ok(*read.of))["data"])[0]
         args[read.id_arg] = parent["id"]
         path = path.replace("{id}", str(parent["id"]))
     envelope = await kt.ok(read.tool, args)
@@ -91,9 +92,10 @@ async def test_read(kt: Kt, read: Read) -> None:
     assert envelope["request"]["headers"]["Api-Key"] == "***"
     data = envelope["data"]
     if read.kind == "list":
-        assert isinstance(data, list) and envelope["count"] == len(data) >= read.at_least
+        rows = records(data)
+        assert envelope["count"] == len(rows) >= read.at_least
         if read.belongs is not None:
-            assert parent is not None and data and all(row[read.belongs] == parent["id"] for row in data)
+            assert parent is not None and rows and all(row[read.belongs] == parent["id"] for row in rows)
     elif read.kind == "get":
         assert parent is not None and "count" not in envelope
         assert data["id"] == parent["id"] and data[read.same] == parent[read.same]

@@ -16,7 +16,7 @@ import pytest
 from keitaro_mcp.operations import OPERATIONS
 from keitaro_mcp.registry import Operation
 from keitaro_mcp.report_catalog import MAX_COLUMNS, MAX_DIMENSIONS, MAX_FILTERS, MAX_MEASURES, MAX_SUGGESTED
-from tests.conftest import Kt
+from tests.conftest import Kt, records
 
 pytestmark = pytest.mark.anyio
 
@@ -127,7 +127,7 @@ async def test_numbers_in_lists_and_nested_models_are_never_true(kt: Kt) -> None
 
 async def test_an_id_as_digits_still_works(kt: Kt) -> None:
     listed = await kt.ok("list_campaigns", {"limit": 1})
-    campaign_id = listed["data"][0]["id"]
+    campaign_id = records(listed["data"])[0]["id"]
     env = await kt.ok("get_campaign", {"campaign_id": str(campaign_id)})
     assert env["data"]["id"] == campaign_id
 

@@ -13,7 +13,8 @@ import httpx
 import pytest
 from mcp import Client
 
-from keitaro_mcp.operations.clicks import DEFAULT_LIMIT
+from keitaro_mcp.compact import DEFAULT_MAX_TOKENS
+from keitaro_mcp.operations.clicks import CLICK_COLUMNS, DEFAULT_LIMIT
 from keitaro_mcp.server import build_server
 from tests.conftest import make_settings
 
@@ -62,7 +63,7 @@ async def test_a_period_without_a_limit_fetches_one_page(tool: str) -> None:
 async def test_the_next_page_continues_where_this_one_stopped(tool: str) -> None:
     envelope, log = await call(tool, {"period": "last_30_days", "limit": 5, "offset": 40, "columns": ["sub_id"]})
     assert log.asked == [6] and envelope["count"] == 5
-    assert envelope["meta"]["next_offset"] == 45 and envelope["data"][0]["sub_id"] == "sub_id-40"
+    assert envelope["meta"]["next_offset"] == 45 and envelope["data"]["rows"][0] == ["sub_id-40"]
 
 
 async def test_the_last_page_says_nothing_more() -> None:
@@ -72,5 +73,6 @@ async def test_the_last_page_says_nothing_more() -> None:
 
 async def test_a_large_limit_asks_for_no_more_than_the_budget_could_show() -> None:
     envelope, log = await call("list_clicks", {"period": "all_time", "limit": 10_000})
-    assert log.asked[0] <= 200  # 15 default columns: at most ~170 rows could ever fit 8,000 tokens
+    # A cell costs at least 2 tokens even in a compact row ("x",): no more rows than this could ever be shown.
+    assert log.asked[0] <= DEFAULT_MAX_TOKENS // (2 * len(CLICK_COLUMNS))
     assert envelope["meta"]["next_offset"] == envelope["count"] and envelope["meta"]["total"] == TOTAL

@@ -19,7 +19,7 @@ from mcp.server import Server, ServerRequestContext
 from mcp.types import CallToolRequestParams, CallToolResult, ListToolsResult, PaginatedRequestParams, TextContent, Tool
 
 from keitaro_mcp.server import build_server
-from tests.conftest import TEST_API_KEY, TEST_POSTBACK_KEY, TEST_URL, Kt, make_settings
+from tests.conftest import TEST_API_KEY, TEST_POSTBACK_KEY, TEST_URL, Kt, make_settings, records
 from tests.secrets_guard import TEST_MCP_TOKEN, expect_leak
 
 ALL_SECRETS = (TEST_API_KEY, TEST_POSTBACK_KEY, TEST_MCP_TOKEN)
@@ -93,7 +93,7 @@ async def test_no_secret_in_envelopes_even_when_the_tracker_echoes_it(handler: A
 
 
 async def test_postback_url_is_masked_in_request_url(kt: Kt) -> None:
-    sub_id = (await kt.ok("list_clicks", {"limit": 1}))["data"][0]["sub_id"]
+    sub_id = records((await kt.ok("list_clicks", {"limit": 1}))["data"])[0]["sub_id"]
     envelope = await kt.call("test_postback", {"sub_id": sub_id, "status": "lead"})
     assert envelope["request"]["url"].startswith(f"{TEST_URL}/***/postback?")
     assert TEST_POSTBACK_KEY not in json.dumps(envelope)

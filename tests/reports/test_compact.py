@@ -56,7 +56,7 @@ async def test_the_click_log_gets_the_budget_too(kt: Kt) -> None:
     assert meta["total"] >= 5_000
     assert tokens(env) <= DEFAULT_MAX_TOKENS
     nxt = await kt.ok("list_clicks", {"period": "all_time", "limit": 5, "offset": meta["next_offset"]})
-    assert nxt["data"][0] != env["data"][-1]
+    assert nxt["data"]["rows"][0] != env["data"]["rows"][-1]
 
 
 def test_estimate_is_an_upper_bound_on_varied_data() -> None:
