@@ -87,7 +87,7 @@ async def test_mcp_client_over_http_uses_own_key_and_never_forwards_the_token(se
         async with mcp_over_http(served.mcp, TEST_MCP_TOKEN, mode=mode) as client:
             tools = (await client.list_tools()).tools
             assert len(tools) == len(OPERATIONS)
-            listed = (await client.call_tool("list_campaigns", {})).structured_content
+            listed = (await client.call_tool("list_campaigns", {"full": True})).structured_content
             assert listed is not None and listed["success"], listed
             campaign_id = listed["data"][0]["id"]
             got = (await client.call_tool("get_campaign", {"campaign_id": campaign_id})).structured_content

@@ -15,6 +15,7 @@ import pytest
 
 from keitaro_mcp import auth
 from keitaro_mcp.sandbox.seed.entities import USERS
+from tests.conftest import records
 from tests.reliability._servers import mcp_over_http
 from tests.secrets_guard import check
 from tests.team.conftest import TOKENS, IdentityProvider, Served, Tracker, serve_team, users_config
@@ -79,7 +80,7 @@ async def test_a_good_token_maps_to_its_user(served: Served, identity: IdentityP
         result = await client.call_tool("list_campaigns", {})
     assert result.structured_content is not None and not result.is_error
     anna = next(set(c) for name, _, _, c in USERS if name == "anna.buyer")
-    assert {c["id"] for c in result.structured_content["data"]} <= anna
+    assert {c["id"] for c in records(result.structured_content["data"])} <= anna
     # Her static token opens the same door.
     assert (await post(served, TOKENS["anna"])).status_code == 200
 

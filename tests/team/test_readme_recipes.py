@@ -14,7 +14,7 @@ import pytest
 from keitaro_mcp.config import Team, load_team
 from keitaro_mcp.http import build_http_app
 from keitaro_mcp.tool_index import load_cards
-from tests.conftest import make_settings
+from tests.conftest import make_settings, records
 from tests.reliability._servers import free_socket, mcp_over_http, serve_in_thread
 from tests.secrets_guard import register
 
@@ -76,7 +76,7 @@ async def campaigns_and_tools(url: str, token: str) -> tuple[list[Any], list[Any
         tools = (await client.list_tools()).tools
         result = await client.call_tool("list_campaigns", {})
     assert result.structured_content is not None and not result.is_error
-    return result.structured_content["data"], tools
+    return records(result.structured_content["data"]), tools
 
 
 @pytest.mark.anyio
@@ -87,5 +87,5 @@ async def test_one_tracker_two_people_on_the_sandbox(one_tracker: tuple[str, dic
     assert len(anna) == 5 and all(c["name"].startswith("FB |") for c in anna)
     assert "update_campaign" in {t.name for t in anna_tools}
     everything, max_tools = await campaigns_and_tools(url, tokens["max"])
-    assert len(everything) == 23 and len(max_tools) == 8
+    assert len(everything) == 23 and len(max_tools) == 9
     assert not {t.name for t in max_tools} & {card.name for card in load_cards() if card.writes}

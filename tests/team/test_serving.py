@@ -14,7 +14,7 @@ from keitaro_mcp.http import check_bind
 from keitaro_mcp.server import build_server
 from keitaro_mcp.settings import SettingsError
 from keitaro_mcp.tracker import Tracker
-from tests.conftest import make_settings
+from tests.conftest import make_settings, records
 from tests.reliability._servers import mcp_over_http
 from tests.secrets_guard import register
 from tests.team.conftest import TOKENS, USER_KEYS
@@ -78,7 +78,7 @@ async def test_the_ready_line_names_the_users_and_serves_them(tmp_path: Path) ->
         async with mcp_over_http(url, TOKENS["anna"]) as client:
             result = await client.call_tool("list_campaigns", {})
         assert result.structured_content is not None
-        assert {c["name"][:4] for c in result.structured_content["data"]} == {"FB |"}
+        assert {c["name"][:4] for c in records(result.structured_content["data"])} == {"FB |"}
         async with httpx.AsyncClient() as http:
             assert (await http.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "ping"})).status_code == 401
 

@@ -10,6 +10,7 @@ import pytest
 
 from keitaro_mcp.sandbox.seed.entities import USERS
 from keitaro_mcp.tool_index import load_cards
+from tests.conftest import records
 from tests.reliability._servers import mcp_over_http
 from tests.team.conftest import TOKENS, Served, Tracker, serve_team, users_config
 
@@ -31,7 +32,7 @@ async def campaign_ids(served: Served, token: str) -> set[int]:
         result = await client.call_tool("list_campaigns", {})
     assert not result.is_error, result.structured_content
     assert result.structured_content is not None
-    return {c["id"] for c in result.structured_content["data"]}
+    return {c["id"] for c in records(result.structured_content["data"])}
 
 
 async def test_two_users_see_the_campaigns_their_keitaro_rights_allow(served: Served) -> None:
