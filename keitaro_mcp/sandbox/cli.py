@@ -2,6 +2,11 @@
 
 Errors in the invocation (bad option, unknown --db directory, busy port) print one line on
 stderr and exit with status 2, never a traceback.
+
+As people run it: the API key can come from ``KEITARO_SANDBOX_API_KEY`` (an option shows in ``ps``; a key
+not the public demo one is never printed), the postback key is random for each start unless
+``--postback-key`` or ``KEITARO_SANDBOX_POSTBACK_KEY`` gives one, and a ``--host`` beyond loopback
+warns: anyone who reaches it and knows the key (the demo key is public) reads and changes its data.
 """
 
 from __future__ import annotations
@@ -9,6 +14,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
+import secrets
 import socket
 import sys
 from typing import Any, NoReturn
@@ -34,8 +41,33 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=42, help="seed of the demo data (default 42)")
     p.add_argument("--clicks", type=int, default=20_000, help="clicks to generate (default 20000)")
     p.add_argument("--db", default=None, help="SQLite file (default: in memory); an existing file is reused")
-    p.add_argument("--api-key", default=DEMO_API_KEY, help="API key clients must send")
+    p.add_argument(
+        "--api-key", default=None,
+        help=f"API key clients must send (default: ${API_KEY_ENV}, else the public demo key {DEMO_API_KEY})",
+    )  # fmt: skip
+    p.add_argument(
+        "--postback-key", default=None,
+        help=f"the tracker's postback key (default: ${POSTBACK_KEY_ENV}, else a new random one each start)",
+    )  # fmt: skip
     return p
+
+
+API_KEY_ENV = "KEITARO_SANDBOX_API_KEY"
+POSTBACK_KEY_ENV = "KEITARO_SANDBOX_POSTBACK_KEY"
+
+
+def exposure_warning(host: str, api_key: str) -> str | None:
+    """What to say when the sandbox listens beyond loopback, or None on loopback."""
+    from keitaro_mcp.http import is_loopback
+
+    if is_loopback(host.strip("[]")):
+        return None
+    who = "anyone" if api_key == DEMO_API_KEY else "anyone who knows the API key"
+    demo = f" (the demo key {DEMO_API_KEY} and the demo users' keys are public)" if api_key == DEMO_API_KEY else ""
+    return (
+        f"{PROG}: warning: listening on {host}, beyond this machine: {who} who can reach it reads and changes its "
+        f"data{demo}; use --host 127.0.0.1 unless others must reach it"
+    )
 
 
 def _fail(message: str) -> int:
@@ -71,8 +103,14 @@ def main(argv: list[str]) -> int:
         return _fail(f"--port must be between 0 and 65535, got {args.port}")
     if args.clicks < 0 or args.clicks > 20_000_000:
         return _fail(f"--clicks must be between 0 and 20000000, got {args.clicks}")
+    if args.api_key is None:
+        args.api_key = os.environ.get(API_KEY_ENV, "").strip() or DEMO_API_KEY
     if not args.api_key:
         return _fail("--api-key must not be empty")
+    if args.postback_key is None:
+        args.postback_key = os.environ.get(POSTBACK_KEY_ENV, "").strip() or secrets.token_hex(8)
+    if not re.fullmatch(r"[A-Za-z0-9_-]{7,64}", args.postback_key):
+        return _fail("--postback-key must be 7 to 64 letters, digits, '_' or '-' (it goes in the postback URL)")
     if args.db is not None:
         directory = os.path.dirname(os.path.abspath(args.db))
         if not os.path.isdir(directory):
@@ -93,7 +131,10 @@ def main(argv: list[str]) -> int:
     try:
         # The users' demo keys are public: a tracker started with its own --api-key has none.
         user_keys = DEMO_USER_KEYS if args.api_key == DEMO_API_KEY else {}
-        sandbox = Sandbox(seed=args.seed, clicks=args.clicks, db=args.db, api_key=args.api_key, user_keys=user_keys)
+        sandbox = Sandbox(
+            seed=args.seed, clicks=args.clicks, db=args.db, api_key=args.api_key, postback_key=args.postback_key,
+            user_keys=user_keys,
+        )  # fmt: skip
         sandbox.ensure_seeded()
     except Exception as exc:  # e.g. an unreadable or corrupt --db file
         sock.close()
@@ -106,10 +147,15 @@ def _serve(sandbox: Sandbox, sock: socket.socket, api_key: str) -> int:
 
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in str(host) else host
-    # The sandbox's own demo keys: printing them is the point (clients must be configured with them).
+    # The sandbox's own demo keys: printing them is the point (clients must be configured with them). A key of
+    # the person's own stays out of the output (logs keep stderr).
+    shown_key = api_key if api_key == DEMO_API_KEY else "the one given"
     users = "".join(f"; {login}: {key}" for key, login in sandbox.user_keys.items())
+    warning = exposure_warning(str(host), api_key)
+    if warning is not None:
+        print(warning, file=sys.stderr, flush=True)
     print(
-        f"Keitaro sandbox on http://{shown}:{port}/admin_api/v1 (Api-Key: {api_key}{users}; "
+        f"Keitaro sandbox on http://{shown}:{port}/admin_api/v1 (Api-Key: {shown_key}{users}; "
         f"postbacks: http://{shown}:{port}/{sandbox.postback_key}/postback)",
         file=sys.stderr,
         flush=True,

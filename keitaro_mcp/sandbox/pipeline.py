@@ -1,5 +1,6 @@
-"""The request pipeline every request goes through: count → faults → auth → handler (in a worker
-thread; SQLite is guarded by the store lock) → record.
+"""The request pipeline every request goes through: count → faults → auth → body → handler (in a worker
+thread; SQLite is guarded by the store lock) → record. The body is read only for a known caller (or the postback
+key's path), and at most MAX_BODY bytes of it.
 
 Nothing escapes as a traceback: Keitaro-style errors come from :class:`HttpError`, anything
 unexpected becomes ``500 {"error": ...}``. Who is calling is decided in one place,
@@ -34,10 +35,12 @@ from keitaro_mcp.sandbox.recording import Exchange, emit
 from keitaro_mcp.sandbox.routing import Call, Handler, Reply, Router, to_response
 from keitaro_mcp.sandbox.state import Tracker
 
-__all__ = ["API_PREFIX", "CONTROL_PREFIX", "Caller", "DroppedConnection", "Host", "Pipeline"]
+__all__ = ["API_PREFIX", "CONTROL_PREFIX", "MAX_BODY", "Caller", "DroppedConnection", "Host", "Pipeline"]
 
 API_PREFIX = "/admin_api/v1"
 CONTROL_PREFIX = "/_sandbox"
+MAX_BODY = 16 * 1024 * 1024
+"""Bytes of one request body, read only for a known caller: an unauthenticated 300 MB body was read whole."""
 
 # What a real tracker answers for an unknown /admin_api/v1 path: the admin SPA, 200 HTML.
 SPA_HTML = """<!DOCTYPE html>
@@ -99,9 +102,9 @@ class Pipeline:
         return Caller(login) if login is not None else None
 
     async def handle(self, request: Request) -> Response:
-        raw_body = await request.body()
         path = request.url.path
-        response = await self._dispatch(request, path, raw_body)
+        response = await self._dispatch(request, path)
+        raw_body: bytes = getattr(request.state, "body", b"")
         if response is None:  # dropped connection under uvicorn
             return Response(b"", status_code=500)
         emit(
@@ -119,7 +122,23 @@ class Pipeline:
         )
         return response
 
-    async def _dispatch(self, request: Request, path: str, raw_body: bytes) -> Response | None:
+    async def _body(self, request: Request) -> bytes | Response:
+        """The request body, read only now that the caller is known, and at most MAX_BODY bytes of it (413)."""
+        too_large = to_response(Reply({"error": f"Request body larger than {MAX_BODY} bytes"}, 413))
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > MAX_BODY:
+            return too_large
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_BODY:
+                return too_large
+            chunks.append(chunk)
+        request.state.body = b"".join(chunks)
+        return request.state.body  # type: ignore[no-any-return]
+
+    async def _dispatch(self, request: Request, path: str) -> Response | None:
         host = self.host
         method = request.method
         if path.startswith(CONTROL_PREFIX):
@@ -128,11 +147,21 @@ class Pipeline:
                 return to_response(Reply({"error": "Unauthorized"}, 401))
             if caller.login is not None:
                 return to_response(Reply({"error": "You have no permission to access this page"}, 403))
+            raw_body = await self._body(request)
+            if isinstance(raw_body, Response):
+                return raw_body
             return to_response(control(host, method, path.removeprefix(CONTROL_PREFIX), raw_body))
         postback = re.fullmatch(r"/([^/]+)/postback/?", path)
-        if postback and postback.group(1) == host.postback_key and method in ("GET", "POST"):
+        if (
+            postback
+            and hmac.compare_digest(postback.group(1).encode(), host.postback_key.encode())
+            and method in ("GET", "POST")
+        ):
             request.state.route = f"{method} /{{postback_key}}/postback"
             host.count(request.state.route)
+            raw_body = await self._body(request)
+            if isinstance(raw_body, Response):
+                return raw_body
             return await self._postback(request, raw_body)
         if not (path == API_PREFIX or path.startswith(API_PREFIX + "/")):
             return to_response(Reply("Not Found", status=404, content_type="text/plain"))
@@ -146,7 +175,7 @@ class Pipeline:
         if response is not None or any(f.kind == "drop" for f in fired):
             return response
         truncate = any(f.kind == "malformed_json" for f in fired)
-        return await self._answer(request, (template or rel, handler), params, raw_body, truncate)
+        return await self._answer(request, (template or rel, handler), params, truncate)
 
     async def _faulty(self, request: Request, fired: list[Fault]) -> Response | None:
         """The injected failure, if any fired. Injected answers carry ``x-sandbox-fault``."""
@@ -181,13 +210,15 @@ class Pipeline:
         request: Request,
         route: tuple[str, Handler | None],
         params: dict[str, int | str],
-        raw_body: bytes,
         truncate: bool,
     ) -> Response:
         template, handler = route
         caller = self.caller(request.headers)
         if caller is None:
             return to_response(Reply({"error": "Unauthorized"}, 401))
+        raw_body = await self._body(request)
+        if isinstance(raw_body, Response):
+            return raw_body
         if handler is None:
             return to_response(Reply(SPA_HTML, 200, "text/html"))
         try:

@@ -121,7 +121,8 @@ def apply_deltas(spec: dict[str, Any]) -> dict[str, Any]:
     _set_response(paths["/domains/{id}"]["delete"], "200", {"$ref": "#/components/schemas/Domain"})
     # 6. 404 is plain text `Traffic\Model\X #id not found` (live, §2.3), on every operation with an {id}.
     # 7. Validation failures come as 406 or 422 keyed by field (§2.3); 401 is possible everywhere, and so is 403
-    #    when the key's user lacks the right (§2.3, §13: per-user keys).
+    #    when the key's user lacks the right (§2.3, §13: per-user keys). 413 is the web server's answer to a body
+    #    over its limit (nginx's client_max_body_size in front of Keitaro; the sandbox's MAX_BODY).
     for path, item in paths.items():
         for method, op in item.items():
             if method not in ("get", "post", "put", "delete"):
@@ -133,6 +134,7 @@ def apply_deltas(spec: dict[str, Any]) -> dict[str, Any]:
             _set_response(op, "401", ERROR)
             _set_response(op, "403", ERROR)
             _set_response(op, "400", ERROR)
+            _set_response(op, "413", ERROR)
             # Bearer auth is accepted as well as Api-Key (docs S4).
             op.setdefault("security", [{"ApiKeyAuth": []}])
             op["security"] = [*op["security"], {"BearerAuth": []}]
@@ -245,7 +247,7 @@ def _check_error(ex: Exchange) -> list[str]:
             and all(isinstance(v, list) and all(isinstance(m, str) for m in v) for v in body.values())
         )
         return [] if ok else [f"{where}: not a field -> [messages] map: {body!r:.200}"]
-    if ex.status in (400, 401, 403, 500) or ex.status == 404:
+    if ex.status in (400, 401, 403, 413, 500) or ex.status == 404:
         ok = isinstance(body, dict) and isinstance(body.get("error"), str)
         return [] if ok else [f"{where}: not an Error object: {body!r:.200}"]
     return [f"{where}: status {ex.status} is not declared"]

@@ -81,7 +81,8 @@ def test_uvicorn_smoke_on_loopback(tmp_path: Path) -> None:
             with pytest.raises(httpx.TransportError):
                 client.get("/admin_api/v1/offers", headers=headers)
             assert client.get("/admin_api/v1/offers", headers=headers).status_code == 200
-            pb = client.get("/sandboxpb/postback", params={"subid": "unknown", "return": "OK"})
+            key = banner.split("/postback)")[0].rsplit("/", 1)[1]  # a new random postback key each start
+            pb = client.get(f"/{key}/postback", params={"subid": "unknown", "return": "OK"})
             assert pb.status_code == 200 and pb.text == "OK"
     finally:
         proc.terminate()

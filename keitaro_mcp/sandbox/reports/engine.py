@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import sqlite3
 from collections.abc import Callable
 from typing import Any
 
@@ -26,8 +27,18 @@ class Reports:
 
     def build(self, body: Any) -> JsonDict:
         """``POST /report/build``."""
-        return build(self.source, self.filters, f"temp.report_{next(self._tmp)}", body)
+        self.filters.start()
+        try:
+            return build(self.source, self.filters, f"temp.report_{next(self._tmp)}", body)
+        except sqlite3.OperationalError as exc:
+            self.filters.check(exc)
+            raise
 
     def log(self, body: Any, conversions: bool) -> JsonDict:
         """``POST /clicks/log`` or ``POST /conversions/log``."""
-        return read_log(self.source, self.filters, body, conversions)
+        self.filters.start()
+        try:
+            return read_log(self.source, self.filters, body, conversions)
+        except sqlite3.OperationalError as exc:
+            self.filters.check(exc)
+            raise

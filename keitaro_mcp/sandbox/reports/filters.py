@@ -1,18 +1,30 @@
-"""Report and log filters as SQL: ``{name, operator, expression}`` → a parameterised condition.
+r"""Report and log filters as SQL: ``{name, operator, expression}`` → a parameterised condition.
 
 Text columns compare as strings (unset = ""), the rest as numbers (unset = 0). ``MATCH_REGEXP``
-runs Python's ``re`` through the ``regexp_match`` SQL function; ``/pattern/i`` is case-insensitive.
+runs the ``regex`` package through the ``regexp_match`` SQL function; ``/pattern/i`` is case-insensitive.
 ``HAS_LABEL`` reads the campaign's labels (``report/labels``) for the filtered parameter.
+
+A pattern cannot freeze the tracker: it is at most ``MAX_PATTERN`` characters, and all the matching one query does
+shares ``REGEXP_BUDGET`` seconds (regex's own timeout stops a catastrophic pattern inside one value); past it the
+query stops with a 400. Python's ``re`` has no timeout: ``(\w+)+x`` over the click log held the store lock, and
+every other request, for minutes.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
+
+import regex
 
 from keitaro_mcp.sandbox.errors import bad_request
 
-__all__ = ["OPERATORS", "SqlFilters", "compile_regexp"]
+__all__ = ["MAX_PATTERN", "OPERATORS", "REGEXP_BUDGET", "SqlFilters", "compile_regexp"]
+
+MAX_PATTERN = 200
+REGEXP_BUDGET = 1.0
+"""Seconds of regular-expression matching one report or log query may spend."""
 
 OPERATORS = (
     "EQUALS", "NOT_EQUAL", "EQUALS_OR_GREATER_THAN", "EQUALS_OR_LESS_THAN", "GREATER_THAN", "LESS_THAN",
@@ -23,32 +35,59 @@ COMPARISONS = {"EQUALS": "=", "NOT_EQUAL": "!=", "GREATER_THAN": ">", "LESS_THAN
                "EQUALS_OR_GREATER_THAN": ">=", "EQUALS_OR_LESS_THAN": "<="}  # fmt: skip
 
 
-def compile_regexp(pattern: str) -> re.Pattern[str]:
+def compile_regexp(pattern: str) -> Any:
     """A filter's regular expression (``/pattern/flags`` or bare), or a 400 naming the bad pattern."""
+    if len(pattern) > MAX_PATTERN:
+        raise bad_request(f"Regular expression longer than {MAX_PATTERN} characters")
     flags = 0
     m = re.fullmatch(r"/(.*)/([a-z]*)", pattern, re.S)
     if m:
         pattern = m.group(1)
         if "i" in m.group(2):
-            flags |= re.I
+            flags |= regex.IGNORECASE
     try:
-        return re.compile(pattern, flags)
-    except re.error as exc:
+        return regex.compile(pattern, flags)
+    except regex.error as exc:
         raise bad_request(f"Invalid regular expression {pattern!r}: {exc}") from None
+
+
+class RegexpTooSlow(Exception):
+    """The query's matching budget ran out (raised inside SQLite: it aborts the statement)."""
 
 
 class SqlFilters:
     """Filter conditions for one connection, with the compiled patterns ``regexp_match`` uses."""
 
     def __init__(self) -> None:
-        self._patterns: dict[str, re.Pattern[str]] = {}
+        self._patterns: dict[str, Any] = {}
+        self._deadline = float("inf")
+        self.too_slow = False
+
+    def start(self) -> None:
+        """A new query: its regular expressions share a fresh budget."""
+        self._deadline = time.monotonic() + REGEXP_BUDGET
+        self.too_slow = False
+
+    def check(self, exc: Exception) -> None:
+        """Re-raise a query's failure as the 400 it is when the matching budget ran out."""
+        if self.too_slow:
+            raise bad_request(
+                f"Regular expression took more than {REGEXP_BUDGET:g} s over this query; simplify it"
+            ) from exc
 
     def regexp_match(self, pattern: str, value: Any) -> int:
         """SQL function ``regexp_match(pattern, value)``: 1 when the pattern is found in the value."""
         compiled = self._patterns.get(pattern)
         if compiled is None:
             compiled = self._patterns[pattern] = compile_regexp(pattern)
-        return 1 if compiled.search("" if value is None else str(value)) else 0
+        left = self._deadline - time.monotonic()
+        try:
+            if left <= 0:
+                raise TimeoutError
+            return 1 if compiled.search("" if value is None else str(value), timeout=left) else 0
+        except TimeoutError:
+            self.too_slow = True
+            raise RegexpTooSlow from None
 
     def sql(self, col_sql: str, kind: str, col_name: str, flt: Any, params: list[Any]) -> str:
         """The condition for one filter on a column (``kind`` as in ``Column.kind``, or ``num`` for
