@@ -1,6 +1,6 @@
-"""The request pipeline every request goes through: count → faults → auth → body → handler (in a worker
-thread; SQLite is guarded by the store lock) → record. The body is read only for a known caller (or the postback
-key's path), and at most MAX_BODY bytes of it.
+"""The request pipeline every request goes through: count → (a known caller's body) → faults → auth → handler
+(in a worker thread; SQLite is guarded by the store lock) → record. A body is read only for a known caller (or the
+postback key's path), and at most MAX_BODY bytes of it.
 
 Nothing escapes as a traceback: Keitaro-style errors come from :class:`HttpError`, anything
 unexpected becomes ``500 {"error": ...}``. Who is calling is decided in one place,
@@ -170,12 +170,21 @@ class Pipeline:
         route = f"{method} {template or rel}"
         request.state.route = route
         host.count(route)
+        # A known caller's body is taken in first, as the web server in front of Keitaro does: a request whose
+        # client stops waiting (a latency fault) still runs to its end. An unknown caller's is never read.
+        caller = self.caller(request.headers)
+        raw_body = b""
+        if caller is not None:
+            read = await self._body(request)
+            if isinstance(read, Response):
+                return read
+            raw_body = read
         fired = host.faults.pick(method, rel, template)
         response = await self._faulty(request, fired)
         if response is not None or any(f.kind == "drop" for f in fired):
             return response
         truncate = any(f.kind == "malformed_json" for f in fired)
-        return await self._answer(request, (template or rel, handler), params, truncate)
+        return await self._answer(request, caller, (template or rel, handler), params, raw_body, truncate)
 
     async def _faulty(self, request: Request, fired: list[Fault]) -> Response | None:
         """The injected failure, if any fired. Injected answers carry ``x-sandbox-fault``."""
@@ -208,17 +217,15 @@ class Pipeline:
     async def _answer(
         self,
         request: Request,
+        caller: Caller | None,
         route: tuple[str, Handler | None],
         params: dict[str, int | str],
+        raw_body: bytes,
         truncate: bool,
     ) -> Response:
         template, handler = route
-        caller = self.caller(request.headers)
         if caller is None:
             return to_response(Reply({"error": "Unauthorized"}, 401))
-        raw_body = await self._body(request)
-        if isinstance(raw_body, Response):
-            return raw_body
         if handler is None:
             return to_response(Reply(SPA_HTML, 200, "text/html"))
         try:
