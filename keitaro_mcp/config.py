@@ -7,6 +7,7 @@ url = "https://tracker-a.example.com"             # or "sandbox" (the built-in d
 api_key_env = "KEITARO_MAIN_KEY"                  # the server's own key (stdio); optional with [users]
 postback_key_env = "KEITARO_MAIN_POSTBACK_KEY"    # optional
 timezone = "Europe/Moscow"                        # optional
+currency = "EUR"                                  # optional: named beside money in results
 
 [users.anna]                                      # who may connect over HTTP
 token_env = "KEITARO_MCP_TOKEN_ANNA"              # her bearer token
@@ -46,6 +47,7 @@ from keitaro_mcp.settings import (
     Settings,
     SettingsError,
     normalize_url,
+    parse_currency,
     parse_timezone,
     parse_toolsets,
     short_secret,
@@ -213,7 +215,7 @@ class _Reader:
         if not _TRACKER_NAME.fullmatch(name):
             raise self.fail(key, "a tracker name is letters, digits, '_' and '-' (at most 32)")
         data = self.table(value, key)
-        self.keys(data, key, ("url", "api_key_env", "postback_key_env", "timezone"), ("url",))
+        self.keys(data, key, ("url", "api_key_env", "postback_key_env", "timezone", "currency"), ("url",))
         url = self.text(data, key, "url") or ""
         sandbox = url.lower() == SANDBOX_URL
         if sandbox:
@@ -236,6 +238,10 @@ class _Reader:
         except SettingsError:
             zone = data.get("timezone")
             raise self.fail(f"{key}.timezone", f"{zone!r} is not an IANA timezone such as Europe/Berlin") from None
+        try:
+            currency = parse_currency(data.get("currency"), f"{key}.currency")
+        except SettingsError:
+            raise self.fail(f"{key}.currency", f"{data.get('currency')!r} is not a 3-letter code such as USD") from None
         problem = None
         own = self.secret(data, key, "api_key_env")
         if not own and not sandbox:
@@ -245,7 +251,7 @@ class _Reader:
         return Tracker(
             name=name, base_url=base_url, api_key=own or api_key,
             postback_key=self.secret(data, key, "postback_key_env", MIN_POSTBACK_KEY) or postback_key,
-            timezone=timezone, sandbox=sandbox, problem=problem,
+            timezone=timezone, currency=currency or ("USD" if sandbox else None), sandbox=sandbox, problem=problem,
         )  # fmt: skip
 
     def user(self, name: str, value: Any, trackers: tuple[Tracker, ...], oauth: OAuth | None) -> User:

@@ -23,6 +23,7 @@ import anyio
 from keitaro_mcp.compact import apply_budget
 from keitaro_mcp.context import CallContext, ProgressFn, exchange, no_progress, request_info, template_url
 from keitaro_mcp.envelope import Envelope, Redactor, error_envelope
+from keitaro_mcp.ranges import prefetch_first_day, state_range_and_money
 from keitaro_mcp.registry import Impact, Operation, P, RequestParts
 from keitaro_mcp.settings import Settings
 from keitaro_mcp.tracker import Tracker
@@ -132,10 +133,12 @@ class Executor:
         be undone runs only with `confirmed`, the impact a person agreed to (or with KEITARO_CONFIRM=off)."""
         op = op.for_call(args)  # a tool with variants: the one its arguments choose (its request, its n8n id)
         ctx = self.context(op, tracker, progress)
+        await prefetch_first_day(ctx, args)
         if op.writes:
             envelope = await self._write(ctx, op, args, confirmed)
         else:
             envelope = await self._run(ctx, op, args)
+        envelope = await state_range_and_money(ctx, envelope)
         if envelope["success"] and isinstance(envelope["data"], list):
             envelope["count"] = len(envelope["data"])
         elif envelope["success"] and "count" not in envelope and isinstance(envelope["data"], dict):

@@ -43,6 +43,7 @@ __all__ = [
     "NUMERIC_DIMENSIONS",
     "OPERATORS",
     "PERIODS",
+    "READING",
     "Catalog",
     "check_expression",
     "check_names",
@@ -195,6 +196,20 @@ PERIODS: dict[str, str] = {
     "FROM..TO": "from and to inclusive, each YYYY-MM-DD or YYYY-MM-DD HH:MM[:SS]",
 }
 """What the `period` argument takes (its description lists the same names); days are counted in the timezone."""
+READING: dict[str, str] = {
+    "filters": "A filter on a measure (clicks, revenue, roi, ...) keeps the grouped rows whose value matches; a "
+    "filter on a dimension selects the clicks before they are grouped.",
+    "summary": "data.summary: the totals of every row the filters keep, over all pages, not only the rows shown.",
+    "conversions": "Counted on their click's date and in its row (Keitaro's attribution by click).",
+    "empty": 'A "" (or 0 for an id) row groups the clicks without a value: no offer, no sub_id_1, no landing.',
+    "time": "day YYYY-MM-DD; week: the Monday it starts on, counting only the period's days (a first or last week "
+    "may be partial); month YYYY-MM; hour 0-23; weekday 0 (Sunday)-6; all in meta.range's timezone.",
+    "range": "meta.range: the dates the result covers, from and to inclusive (all_time: from the first click); "
+    "meta.currency: the currency of revenue, cost, profit, epc and the like.",
+    "comparison": "compare_periods: per measure m, m (this period), m_before, m_diff (m - m_before), m_pct "
+    "(% of m_before; null when it is 0); change: new (only this period), gone (only before), null (both).",
+}
+"""How report results read (the keitaro://catalog/reports resource): what the numbers mean beyond their names."""
 KEITARO_PRESETS: dict[str, str] = {
     "7_days_ago": "last_7_days",
     "first_day_of_this_week": "this_week",

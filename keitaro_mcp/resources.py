@@ -24,6 +24,7 @@ from keitaro_mcp.report_catalog import (
     MEASURES,
     OPERATORS,
     PERIODS,
+    READING,
 )
 from keitaro_mcp.surface import Surface
 from keitaro_mcp.tool_index import ToolCard
@@ -39,6 +40,10 @@ RESOURCES: dict[str, tuple[str, str]] = {
     "keitaro://catalog/dimensions": ("dimensions", "Report dimensions (group-by columns), by kind."),
     "keitaro://catalog/operators": ("operators", "Report filter operators and the value each one takes."),
     "keitaro://catalog/periods": ("periods", "Periods the period argument accepts."),
+    "keitaro://catalog/reports": (
+        "reports",
+        "How results read: filters on measures, summary, empty rows, weeks, ranges, comparison columns.",
+    ),
     "keitaro://tools": ("tools", "The tools this server exposes, by toolset, with their access."),
 }
 """uri -> (name, description)."""
@@ -76,6 +81,8 @@ def _content(uri: str, tools: Iterable[Operation[Any] | ToolCard], trackers: Seq
             "keitaro_presets": KEITARO_PRESETS,
             "timezone": "the timezone argument (IANA name); default KEITARO_TIMEZONE, else UTC",
         }
+    if uri == "keitaro://catalog/reports":
+        return READING
     if uri == "keitaro://tools":
         by_set: dict[str, list[str]] = {}
         for op in tools:

@@ -30,6 +30,7 @@ __all__ = [
     "export_root",
     "load_settings",
     "normalize_url",
+    "parse_currency",
     "parse_timezone",
     "parse_toolsets",
     "short_secret",
@@ -51,6 +52,7 @@ ENV_VARS: dict[str, tuple[str, bool, bool]] = {
     "KEITARO_TOOLSETS": ("Comma list of toolsets, or 'all' (default: the everyday set).", False, False),
     "KEITARO_POSTBACK_KEY": ("Tracker postback key, for test_postback and conversion tools.", False, True),
     "KEITARO_TIMEZONE": ("Tracker timezone (IANA) used to resolve report periods (default UTC).", False, False),
+    "KEITARO_CURRENCY": ("Tracker currency (ISO code, e.g. USD): named beside money in results.", False, False),
     "KEITARO_MCP_TOKEN": ("Bearer token required from HTTP clients (streamable HTTP transport).", False, True),
     "KEITARO_MCP_ALLOWED_HOSTS": (
         "HTTP transport: comma list of host names clients use (behind a proxy).",
@@ -118,6 +120,8 @@ class Settings:
     toolsets: frozenset[str] = DEFAULT_TOOLSETS
     postback_key: str = field(default="", repr=False)
     timezone: str | None = None
+    currency: str | None = None
+    """The tracker's currency (KEITARO_CURRENCY), named in results beside money; None when not configured."""
     mcp_token: str = field(default="", repr=False)
     debug: bool = False
     export_dir: str | None = None
@@ -260,6 +264,15 @@ def _audit_log(raw: str | None) -> str | None:
     return path
 
 
+def parse_currency(raw: object, name: str = "KEITARO_CURRENCY") -> str | None:
+    """An ISO 4217 code (upper case), or None when empty; `name` is what the error names."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    if not isinstance(raw, str) or not (len(raw.strip()) == 3 and raw.strip().isascii() and raw.strip().isalpha()):
+        raise SettingsError(f"{name}={raw!r} is not a 3-letter currency code such as USD")
+    return raw.strip().upper()
+
+
 def parse_timezone(raw: object, name: str = "KEITARO_TIMEZONE") -> str | None:
     """An IANA zone name, or None when empty; `name` is what the error names."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
@@ -318,6 +331,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         toolsets=parse_toolsets(env.get("KEITARO_TOOLSETS")),
         postback_key=postback_key,
         timezone=parse_timezone(env.get("KEITARO_TIMEZONE")),
+        currency=parse_currency(env.get("KEITARO_CURRENCY")),
         mcp_token=mcp_token,
         debug=_flag(env, "KEITARO_DEBUG"),
         export_dir=_export_dir(env.get("KEITARO_EXPORT_DIR")),

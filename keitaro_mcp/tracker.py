@@ -34,6 +34,8 @@ class Tracker:
     postback_key: str = field(default="", repr=False)
     timezone: str | None = None
     """IANA zone report periods are resolved in; None: UTC."""
+    currency: str | None = None
+    """Its currency (ISO code), named beside money in results; None when not configured."""
     sandbox: bool = False
     """The built-in demo tracker, reached in-process."""
     problem: str | None = None
@@ -66,6 +68,8 @@ class Tracker:
             api_key=settings.api_key,
             postback_key=settings.postback_key,
             timezone=settings.timezone,
+            # The sandbox keeps its books in USD (its postbacks convert other currencies to it).
+            currency=settings.currency or ("USD" if settings.is_sandbox else None),
             sandbox=settings.is_sandbox,
             problem=settings.config_problem,
         )

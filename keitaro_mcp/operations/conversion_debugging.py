@@ -34,8 +34,11 @@ class DebugConversions(PeriodArgs):
         return self
 
 
-CLICK_DEBUG_COLUMNS = ["sub_id", "datetime", "campaign_id", "campaign", "ts_id", "offer_id", "is_bot"]
-CONVERSION_DEBUG_COLUMNS = ["sub_id", "conversion_id", "status", "revenue", "postback_datetime", "tid", "campaign_id"]
+# Names beside ids: the evidence is read by a person, who knows "Taboola" and "Keto Burn", not 3 and 19.
+CLICK_DEBUG_COLUMNS = ["sub_id", "datetime", "campaign_id", "campaign", "ts_id", "ts", "offer_id", "offer", "is_bot"]
+CONVERSION_DEBUG_COLUMNS = [
+    "sub_id", "conversion_id", "status", "revenue", "postback_datetime", "tid", "campaign_id", "campaign",
+]  # fmt: skip
 LOG_LIMIT = 200
 DEBUG_ROWS = 20
 _SUBID_IN_LOG = re.compile(r"subid[=\s\"']+([^&\s\"']+)", re.IGNORECASE)

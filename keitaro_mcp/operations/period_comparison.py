@@ -31,10 +31,24 @@ __all__ = ["OPERATIONS", "ComparePeriods"]
 
 COMPARE_ROWS = 5_000
 """Rows read per period; the note in meta says when a period had more."""
+NAMES = {"campaign_id": "campaign", "offer_id": "offer", "landing_id": "landing", "ts_id": "ts", "stream_id": "stream",
+         "affiliate_network_id": "affiliate_network", "campaign_group_id": "campaign_group"}  # fmt: skip
+"""The name column of an id dimension: a comparison by campaign_id shows the campaign's name beside it."""
+
+
+def with_names(dims: list[str]) -> list[str]:
+    """The dimensions asked for, each id followed by its name when the name was not asked for too."""
+    out: list[str] = []
+    for d in dims:
+        out.append(d)
+        name = NAMES.get(d)
+        if name is not None and name not in dims:
+            out.append(name)
+    return out
 
 
 class ComparePeriods(ReportArgs):
-    """What changed between two periods: per-row values, change, %, rows new or gone."""
+    """What changed between two periods, row by row: m, m_before, m_diff, m_pct per measure; change: new|gone."""
 
     against: str = Field(default="previous", max_length=60)
     """previous (same length just before) or a period."""
@@ -87,7 +101,8 @@ async def _compare_periods(ctx: CallContext, args: ComparePeriods) -> Envelope:
     now_range = {"from": start.isoformat(), "to": end.isoformat(), "timezone": tz}
     before_range = {"from": b_start.isoformat(), "to": b_end.isoformat(), "timezone": tz}
     dims, measures = args.dimensions, args.measures
-    base = report_body(args, now_range)
+    shown = with_names(dims)  # rows are matched by the dimensions asked for; names ride along
+    base = {**report_body(args, now_range), "dimensions": shown}
     sort = default_sort(dims, measures)
     if sort:
         base["sort"] = sort
@@ -102,22 +117,22 @@ async def _compare_periods(ctx: CallContext, args: ComparePeriods) -> Envelope:
     now_answer, before_answer = answer_of(current), answer_of(previous)
     now_rows = {_key(r, dims): r for r in now_answer.get("rows") or [] if isinstance(r, dict)}
     before_rows = {_key(r, dims): r for r in before_answer.get("rows") or [] if isinstance(r, dict)}
-    numeric = numeric_columns(dims, measures)
-    columns = [*dims, "change"]
+    numeric = numeric_columns(shown, measures)
+    columns = [*shown, "change"]
     for m in measures:
         columns += [m, f"{m}_before", f"{m}_diff", f"{m}_pct"]
     rows: list[list[Any]] = []
     for key in [*now_rows, *(k for k in before_rows if k not in now_rows)]:
         now, before = now_rows.get(key), before_rows.get(key)
         source = now or before or {}
-        row: list[Any] = [to_number(source.get(d)) if d in numeric else source.get(d) for d in dims]
+        row: list[Any] = [to_number(source.get(d)) if d in numeric else source.get(d) for d in shown]
         row.append("new" if before is None else "gone" if now is None else None)
         for m in measures:
             a = to_number(now.get(m)) if now else 0
             b = to_number(before.get(m)) if before else 0
             row += [a, b, *_change(a, b)]
         rows.append(row)
-    first = len(dims) + 3  # the first measure's diff
+    first = len(shown) + 3  # the first measure's diff
 
     def magnitude(row: list[Any]) -> float:
         value = row[first] if measures else 0

@@ -160,7 +160,7 @@ _BODY_KEYS = frozenset(
 
 
 class BuildReport(ReportArgs):
-    """Keitaro report (dimensions x measures over a period): compact rows plus totals."""
+    """Keitaro report (dimensions x measures over a period): rows plus totals. Reading: keitaro://catalog/reports"""
 
     sort: Sort | None = None
     """Column, -column for descending; default time, else -first measure."""

@@ -68,7 +68,15 @@ async def test_list_clicks_maps_typed_filters_to_report_filters(kt: Kt) -> None:
     }
     assert env["resource"] == "click" and env["operation"] == "getAll"
     assert env["data"] == {"columns": DEFAULT_COLUMNS, "rows": []} and env["count"] == 0 and env["meta"]["total"] == 0
-    assert env["meta"]["range"] == {"interval": "all_time", "timezone": "UTC"}
+    # all_time is sent as Keitaro's preset; the result names the span the data covers: the tracker's first click
+    # day (read first, remembered) to today.
+    first, log = kt.wire.sent[-2:]
+    assert first.body == {"range": {"interval": "all_time", "timezone": "UTC"}, "columns": ["datetime"],
+                          "sort": [{"name": "datetime", "order": "ASC"}], "limit": 1}  # fmt: skip
+    assert log is sent
+    stated = env["meta"]["range"]
+    assert stated["interval"] == "all_time" and stated["timezone"] == "UTC" and stated["from"] < stated["to"]
+    assert env["meta"]["currency"] is None
 
 
 async def test_list_clicks_rows_match_the_filters(kt: Kt) -> None:

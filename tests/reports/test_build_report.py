@@ -109,7 +109,9 @@ async def test_yesterday_preset_in_berlin(kt: Kt, truth: Truth) -> None:
             "measures": ["clicks", "campaign_unique_clicks", "cr"]}  # fmt: skip
     env = await check_report(kt, truth, args, bounds(tz, day, day), lambda r: r["country_code"])
     assert kt.wire.last.body["range"] == {"interval": "yesterday", "timezone": tz}
-    assert env["meta"]["range"] == {"interval": "yesterday", "timezone": tz}
+    # The result names the days the preset covered, in its timezone.
+    assert env["meta"]["range"] == {"interval": "yesterday", "from": str(day), "to": str(day), "timezone": tz}
+    assert env["meta"]["currency"] is None, "KEITARO_CURRENCY is not set: null, not a guess"
 
 
 async def test_all_time_with_in_list_filter(kt: Kt, truth: Truth) -> None:

@@ -80,9 +80,14 @@ async def test_rows_that_appeared_or_vanished(kt: Kt, truth: Truth) -> None:
     env = await kt.ok("compare_periods", {"period": str(day), "against": str(day - timedelta(days=200)),
                                           "dimensions": ["offer_id"], "measures": ["clicks"]})  # fmt: skip
     old = day - timedelta(days=200)
-    check(env, truth, 1, ["clicks"], bounds("UTC", day, day), bounds("UTC", old, old), lambda r: r["offer_id"])
-    changes = {r[1] for r in env["data"]["rows"]}
+    # By offer_id, each offer's name rides beside its id (rows are still matched by the id).
+    assert env["data"]["columns"][:3] == ["offer_id", "offer", "change"]
+    check(env, truth, 2, ["clicks"], bounds("UTC", day, day), bounds("UTC", old, old), lambda r: r["offer_id"])
+    changes = {r[2] for r in env["data"]["rows"]}
     assert "new" in changes
+    with truth.sandbox.store.lock:
+        names = {int(i): n for i, n in truth.sandbox.connection().execute("SELECT id, name FROM offers")}
+    assert all(r[1] == names[r[0]] for r in env["data"]["rows"] if r[0]), "clicks without an offer have id 0"
 
 
 async def test_limit_keeps_the_biggest_movers(kt: Kt) -> None:

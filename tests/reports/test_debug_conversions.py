@@ -38,8 +38,10 @@ async def test_unknown_sub_id_has_no_clicks(dk: Kt) -> None:
     assert env["data"]["verdict"] == "no_clicks"
     assert (env["resource"], env["operation"]) == ("conversion", "debug")
     sent = [(s.method, s.path) for s in dk.wire.sent]
+    # all_time by default (a click can be old): the tracker's first click day is read last, for meta.range.
     assert sent == [("POST", "/clicks/log"), ("POST", "/conversions/log"), ("GET", "/logs/postbacks"),
-                    ("GET", "/logs/postbacks"), ("GET", "/logs/sent_postbacks")]  # fmt: skip
+                    ("GET", "/logs/postbacks"), ("GET", "/logs/sent_postbacks"), ("POST", "/clicks/log")]  # fmt: skip
+    assert dk.wire.sent[-1].body["columns"] == ["datetime"] and env["meta"]["range"]["from"]
     click_body = dk.wire.sent[0].body
     assert click_body["filters"] == [{"name": "sub_id", "operator": "EQUALS", "expression": "nosuchclick42"}]
     assert click_body["range"] == {"interval": "all_time", "timezone": "UTC"}
@@ -52,6 +54,11 @@ async def test_click_without_any_postback(dk: Kt, box: Sandbox) -> None:
     env = await dk.ok("debug_conversions", {"sub_id": click["sub_id"]})
     assert env["data"]["verdict"] == "no_postback_received"
     assert env["data"]["clicks"]["rows"][0][0] == click["sub_id"]
+    # Names beside ids: the campaign, traffic source and offer a person recognises.
+    row = dict(zip(env["data"]["clicks"]["columns"], env["data"]["clicks"]["rows"][0], strict=True))
+    assert (
+        row["campaign_id"] == click["campaign_id"] and row["campaign"] and row["ts"] and isinstance(row["offer"], str)
+    )
 
 
 async def test_postback_with_an_unknown_status_is_not_matched(dk: Kt, box: Sandbox) -> None:
@@ -96,7 +103,7 @@ async def test_unknown_subid_in_the_log_is_reported_for_a_campaign(dk: Kt, box: 
     await postback(box, subid="{subacc4}", status="lead")
     env = await dk.ok("debug_conversions", {"campaign_id": click["campaign_id"], "period": "all_time"})
     assert any("{subacc4}" in line for line in env["data"]["unmatched_postbacks"])
-    body = dk.wire.sent[0].body
+    body = dk.wire.sent[1].body  # after the first click day, read first for an all_time period
     assert body["filters"] == [{"name": "campaign_id", "operator": "EQUALS", "expression": click["campaign_id"]}]
     assert env["meta"]["counts"]["clicks"] > 0
 

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.anyio
 async def test_resources_list_and_read() -> None:
     async with Client(build_server(make_settings(KEITARO_TOOLSETS="reports")), raise_exceptions=True) as client:
         listed = {str(r.uri): r for r in (await client.list_resources()).resources}
-        catalogues = {f"keitaro://catalog/{n}" for n in ("measures", "dimensions", "operators", "periods")}
+        catalogues = {f"keitaro://catalog/{n}" for n in ("measures", "dimensions", "operators", "periods", "reports")}
         assert set(listed) == catalogues | {"keitaro://tools", "ui://keitaro/report.html"}
 
         async def read(uri: str) -> object:
