@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -89,7 +90,9 @@ def signed_pct(value: float) -> str:
 
 
 async def test_daily_series_is_a_line_and_a_sortable_table(kt: Kt, shots: Path) -> None:
-    args = {"period": "last_14_days", "dimensions": ["day"], "measures": MEASURES}
+    # Fourteen whole days that end yesterday: today may have no click yet (just after midnight UTC).
+    last = datetime.now(UTC).date() - timedelta(days=1)
+    args = {"period": f"{last - timedelta(days=13)}..{last}", "dimensions": ["day"], "measures": MEASURES}
     result = await run(kt, "build_report", args)
     data, meta = result["structuredContent"]["data"], result["structuredContent"]["meta"]
     assert len(data["rows"]) == 14
