@@ -4,8 +4,9 @@ Every call of a tool that writes to the tracker appends one line, whatever becam
 arguments, read-only mode, no configuration), unconfirmed (the client could not ask the person), declined, or
 failed — with who (`local` on stdio; the authenticated user when the call context names one), which tracker, the
 tool, its arguments (secret fields and configured secrets masked), the requests it sent (method, path, status),
-the outcome, the error kind, the duration and the receipt's changes. Reads are logged only with
-KEITARO_AUDIT_READS=true.
+the outcome, the error kind, the duration and the receipt's changes. A call that ends in an exception instead of
+an envelope (cancelled by its client, or a crash) is logged too, failed with kind `cancelled` or `internal`: a
+request may have left before it ended (its status null). Reads are logged only with KEITARO_AUDIT_READS=true.
 
 The standard library does the writing: a `logging.StreamHandler` (stderr) or a size-rotated
 `logging.handlers.RotatingFileHandler` (10 MB, 5 old files kept). A handler emits under its own lock and flushes
@@ -20,10 +21,12 @@ import sys
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Literal, TypedDict
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, cast
 from urllib.parse import urlsplit
 
-from keitaro_mcp.context import recording
+import anyio
+
+from keitaro_mcp.context import CallRecord, recording
 from keitaro_mcp.envelope import Envelope, Redactor, mask_secret_fields, to_json
 
 if TYPE_CHECKING:
@@ -183,17 +186,26 @@ def audited(
         if write is None or not audit.wants(write):
             return await handler(ctx, params)
         started = time.monotonic()
+
+        def log(record: CallRecord, envelope: Envelope) -> None:
+            used = record.tracker or tracker
+            audit.record(
+                user=user_of(used), tracker=tracker_label(used), tool=params.name,
+                arguments=dict(params.arguments or {}), envelope=envelope, writes=write, requests=record.requests,
+                duration=time.monotonic() - started, redact=redactor_for(ctx, used),
+            )  # fmt: skip
+
         with recording() as record:
-            result = await handler(ctx, params)
+            try:
+                result = await handler(ctx, params)
+            except BaseException as exc:
+                # Still an attempt: a cancelled call (the client gave up) or a crash may come after a request left.
+                kind = "cancelled" if isinstance(exc, anyio.get_cancelled_exc_class()) else "internal"
+                log(record, cast(Envelope, {"success": False, "data": None, "error": {"kind": kind}}))
+                raise
         if not isinstance(result, CallToolResult) or not isinstance(result.structured_content, dict):
             return result
-        used = record.tracker or tracker
-        envelope: Envelope = result.structured_content  # type: ignore[assignment]
-        audit.record(
-            user=user_of(used), tracker=tracker_label(used), tool=params.name, arguments=dict(params.arguments or {}),
-            envelope=envelope, writes=write, requests=record.requests, duration=time.monotonic() - started,
-            redact=redactor_for(ctx, used),
-        )  # fmt: skip
+        log(record, cast(Envelope, result.structured_content))
         return result
 
     return call_tool

@@ -171,12 +171,15 @@ async def exchange(
     info = request_info(method, url, redact, has_body=body is not None)
     if tracker.problem:
         return error_envelope(info, resource, operation, "config", tracker.problem)
-    answer = await transport.send(tracker, method, path, query=query, body=body, retry=retry, absolute_url=absolute_url)
+    # Recorded before it is sent (its status once answered): a call cancelled while it waits still shows the request.
     record = _RECORD.get()
+    sent: dict[str, Any] = {}
     if record is not None:
-        status = None if isinstance(answer, Failure) else answer.status_code
         sent_path = httpx.URL(absolute_url).path if absolute_url else path
-        record.requests.append({"method": method, "path": redact.text(sent_path), "status": status})
+        sent = {"method": method, "path": redact.text(sent_path), "status": None}
+        record.requests.append(sent)
+    answer = await transport.send(tracker, method, path, query=query, body=body, retry=retry, absolute_url=absolute_url)
+    sent["status"] = None if isinstance(answer, Failure) else answer.status_code
     if isinstance(answer, Failure):
         outcome: Ok | Problem = explain(classify_failure(answer, transport.timeout, debug=debug), tracker, answer)
     else:

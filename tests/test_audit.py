@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import httpx
 import pytest
 from mcp import Client
+from mcp.shared.exceptions import MCPError
 
 from keitaro_mcp import audit as audit_module
 from keitaro_mcp.server import build_server
@@ -106,6 +108,57 @@ async def test_concurrent_calls_never_interleave(wire: RecordingTransport, tmp_p
             tasks.start_soon(mcp.call_tool, "set_campaign_state", {"campaign_id": 4, "state": state})
     entries = lines(log)  # every line parses whole
     assert len(entries) == 40 and {e["outcome"] for e in entries} == {"sent"}
+
+
+class StopsAtTheWrite(httpx.AsyncBaseTransport):
+    """Reads reach the sandbox; the first write leaves, then the call ends without an answer: `how` is "crash" (an
+    exception, as a bug would raise) or "hang" (no answer until the call is cancelled)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, how: str) -> None:
+        self.inner, self.how, self.reached = inner, how, anyio.Event()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "GET":
+            return await self.inner.handle_async_request(request)
+        self.reached.set()
+        if self.how == "crash":
+            raise RuntimeError("the call broke after the write left")
+        await anyio.sleep_forever()
+        raise AssertionError("never answered")
+
+
+@pytest.mark.parametrize("how", ["crash", "hang"])
+async def test_a_write_that_ends_without_an_envelope_is_still_one_line(sandbox: Any, tmp_path: Path, how: str) -> None:
+    """A crash or a cancellation (the client gave up) after the request left: the attempt is logged, failed."""
+    log = tmp_path / "audit.jsonl"
+    network = StopsAtTheWrite(httpx.ASGITransport(app=sandbox.app), how)
+    server = build_server(make_settings(KEITARO_AUDIT_LOG=str(log)), transport=network)
+    arguments = {"campaign_id": 4, "state": "paused"}
+    async with Client(server) as mcp:
+        if how == "crash":
+            with pytest.raises(MCPError):
+                await mcp.call_tool("set_campaign_state", arguments)
+        else:
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(mcp.call_tool, "set_campaign_state", arguments)
+                await network.reached.wait()
+                tasks.cancel_scope.cancel()
+    assert network.reached.is_set()
+    with anyio.fail_after(5):
+        while not log.exists():  # the server's side of a cancelled call ends as the client closes
+            await anyio.sleep(0.01)
+    [entry] = lines(log)
+    kind = "internal" if how == "crash" else "cancelled"
+    assert (entry["tool"], entry["outcome"], entry["success"], entry["error_kind"]) == (
+        "set_campaign_state",
+        "failed",
+        False,
+        kind,
+    )
+    assert entry["requests"] == [
+        {"method": "GET", "path": "/campaigns/4", "status": 200},
+        {"method": "POST", "path": "/campaigns/4/disable", "status": None},
+    ]
 
 
 async def test_the_file_rotates_by_size_with_the_standard_handler(
