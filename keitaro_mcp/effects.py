@@ -24,12 +24,11 @@ This module is imported by the tool index without the SDK: keep it free of heavy
 
 from __future__ import annotations
 
-from typing import Literal, get_args
+from typing import Literal
 
 __all__ = [
     "ADDITIVE",
     "CONFIRMED",
-    "EFFECTS",
     "Effect",
     "access_label",
     "destructive_hint",
@@ -41,7 +40,6 @@ __all__ = [
 Effect = Literal[
     "read", "export", "create", "action", "update", "upsert", "remove", "archive", "replace", "delete", "wipe"
 ]
-EFFECTS: tuple[Effect, ...] = get_args(Effect)
 ADDITIVE: frozenset[Effect] = frozenset({"read", "export", "create", "action"})
 """Effects that only add: the tools with these effects are the only ones with `destructiveHint: false`."""
 CONFIRMED: frozenset[Effect] = frozenset({"replace", "delete", "wipe"})

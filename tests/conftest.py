@@ -208,6 +208,7 @@ def wire(sandbox: Any) -> RecordingTransport:
 
 
 WIRE_TOOLS: set[str] = set()
+"""Every tool a test called through `Kt` whose call reached the tracker (checked at the end of the session)."""
 RECEIPT_TOOLS: set[str] = set()
 """Every write tool whose successful result a wire test received (and `check_receipt` checked)."""
 RECEIPT_BUDGET = 400
@@ -243,9 +244,6 @@ def _writes() -> frozenset[str]:
     from keitaro_mcp.tool_index import load_cards
 
     return frozenset(card.name for card in load_cards() if card.writes)
-
-
-"""Every tool a test called through `Kt` whose call reached the tracker (checked at the end of the session)."""
 
 
 @dataclass
