@@ -95,7 +95,8 @@ async def test_daily_series_is_a_line_and_a_sortable_table(kt: Kt, shots: Path) 
     args = {"period": f"{last - timedelta(days=13)}..{last}", "dimensions": ["day"], "measures": MEASURES}
     result = await run(kt, "build_report", args)
     data, meta = result["structuredContent"]["data"], result["structuredContent"]["meta"]
-    assert len(data["rows"]) == 14
+    # The sandbox's traffic ends now: just after midnight UTC today may have no click yet, and no row.
+    assert len(data["rows"]) in (13, 14)
     async with host_page(CHROMIUM) as host:
         await host.show(await view_html(kt), await tool_def(kt, "build_report"), args, result)
         view = host.view
@@ -105,7 +106,7 @@ async def test_daily_series_is_a_line_and_a_sortable_table(kt: Kt, shots: Path) 
         assert range_text.endswith(f"({meta['range']['timezone']})")
         assert await headers(host) == ["Day", "Clicks", "Conversions", "Revenue", "Cost", "Profit", "ROI"]
         rows = await table(host)
-        assert len(rows) == 14
+        assert len(rows) == len(data["rows"])
         first = data["rows"][0]
         day = first[0]  # e.g. 2026-11-18 -> "Nov 18, 2026"
         y, m, d = (int(p) for p in day.split("-"))
@@ -245,7 +246,7 @@ async def test_period_and_dimension_controls_call_the_tool_again(kt: Kt, shots: 
         await host.show(await view_html(kt), await tool_def(kt, "build_report"), args, result, can_call_tools=True)
         view = host.view
         await view.locator(TABLE).wait_for()
-        assert len(await table(host)) == 7
+        assert len(await table(host)) == len(result["structuredContent"]["data"]["rows"]) >= 6
         await view.locator("select[name=period]").select_option("last_month")
         await view.locator("select[name=period]:not([disabled])").wait_for()
         assert calls == [("build_report", {**args, "period": "last_month"})]
@@ -283,7 +284,9 @@ async def test_export_preview_time_comparison_and_error_results(kt: Kt) -> None:
         await host.show(html, await tool_def(kt, "compare_periods"), args, by_day)
         await host.view.locator(TABLE).wait_for()
         rows = await table(host)
-        assert sorted(r[1] for r in rows) == ["gone"] * 7 + ["new"] * 7
+        # Today has no row just after midnight UTC (no click yet): the previous week always has all seven.
+        new = len(by_day["structuredContent"]["data"]["rows"]) - 7
+        assert new in (6, 7) and sorted(r[1] for r in rows) == ["gone"] * 7 + ["new"] * new
         assert await host.view.locator(".plot").get_attribute("aria-label") == "Line chart of Clicks"
         await host.show(html, await tool_def(kt, "compare_periods"), {"period": "all_time"}, failed)
         alert = host.view.get_by_role("alert")
