@@ -16,7 +16,7 @@ from mcp import Client
 
 from keitaro_mcp.operations import OPERATIONS
 from keitaro_mcp.periods import PeriodArgs, parse_period
-from keitaro_mcp.report_catalog import KEITARO_PRESETS, PERIODS
+from keitaro_mcp.report_catalog import DIMENSIONS, KEITARO_PRESETS, MEASURES, PERIODS
 from keitaro_mcp.server import build_server
 from tests.conftest import make_settings
 from tests.sandbox.contract import load_spec
@@ -131,3 +131,21 @@ def test_the_period_argument_speaks_the_periods_resource_vocabulary() -> None:
     examples = {"last_N_days": "last_30_days", "YYYY-MM-DD": "2026-03-01", "FROM..TO": "2026-03-01..2026-03-07"}
     for name in (*PERIODS, *KEITARO_PRESETS):
         parse_period(examples.get(name, name))  # every name the resource gives is one the argument takes
+
+
+async def test_the_names_a_report_argument_suggests_are_names_it_takes() -> None:
+    """The names after "Default:" or "e.g." are copied by the model: each must be a catalogue name."""
+    listed = await listed_schemas()
+    vocabulary = {"dimensions": DIMENSIONS, "measures": MEASURES}
+    wrong, seen = [], 0
+    for tool, schema in listed.items():
+        for argument, names in vocabulary.items():
+            described = schema["properties"].get(argument, {}).get("description")
+            if described is None:
+                continue
+            listed_names = re.sub(r"^(Default:|e\.g\.)", "", described.split("keitaro://")[0].strip()).strip(" .")
+            suggested = [name.strip() for name in listed_names.split(",")]
+            seen += len(suggested)
+            wrong += [f"{tool}.{argument}: {name!r}" for name in suggested if name not in names]
+    assert seen >= 10, "the report tools suggest names"
+    assert not wrong, f"suggested names the argument refuses: {wrong}"

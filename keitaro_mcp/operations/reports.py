@@ -127,7 +127,7 @@ class ReportArgs(PeriodArgs):
     dimensions: list[str] = Field(default_factory=list)
     """e.g. campaign, day, country_code. keitaro://catalog/dimensions"""
     measures: list[str] = Field(default_factory=lambda: list(DEFAULT_MEASURES))
-    """Default: clicks, uniques, conversions, revenue, cost, profit, roi. keitaro://catalog/measures"""
+    """Default: clicks, campaign_unique_clicks, conversions, revenue, cost, profit, roi. keitaro://catalog/measures"""
     filters: Filters | None = None
 
     @field_validator("dimensions")
