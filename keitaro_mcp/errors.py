@@ -68,7 +68,7 @@ HINTS: dict[str, str] = {
     "auth": "Keitaro rejected the API key: check KEITARO_API_KEY (keys cannot be edited, only recreated).",
     "forbidden": "The key's user lacks this permission, or the edition has no Admin API (402).",
     "cloudflare": "Cloudflare blocked the request: allow the server's IP or use the panel's direct domain.",
-    "not_found": "No such entity, or it is archived: list the resource (or its deleted list) to find the id.",
+    "not_found": "No such entity, or it is archived: find_entity finds ids by name and says each one's state.",
     "validation": "Keitaro refused the values; see responseData for the message per field.",
     "rate_limited": "The tracker is throttling requests; wait and retry later.",
     "server": "The tracker failed; retry later or check its system log (get_log log_type=system).",

@@ -44,6 +44,19 @@ async def test_archived_and_paused_ones_show_their_state(kt: Kt) -> None:
     assert {(row["id"], row["state"]) for row in records(env["data"])} == {(paused, "paused"), (archived, "archived")}
 
 
+async def test_not_found_leads_to_find_entity_which_shows_the_archived_state(kt: Kt) -> None:
+    """Keitaro answers 404 for an archived entity: the hint names the tool that finds it and says its state."""
+    archived = (await kt.ok("create_campaign", {"name": "Lookup 7730 archived"}))["data"]["id"]
+    await kt.ok("archive_campaign", {"campaign_id": archived})
+    gone = await kt.call("get_campaign", {"campaign_id": archived})
+    assert gone["error"]["kind"] == "not_found"
+    assert "find_entity" in gone["error"]["hint"] and "deleted list" not in gone["error"]["hint"], gone["error"]
+    found = await kt.ok("find_entity", {"query": str(archived), "kind": "campaign"})
+    assert records(found["data"]) == [
+        {"kind": "campaign", "id": archived, "name": "Lookup 7730 archived", "state": "archived"}
+    ]
+
+
 async def test_flows_are_found_through_keitaros_flow_search(kt: Kt) -> None:
     (campaign,) = records((await kt.ok("list_campaigns", {"limit": 1}))["data"])
     args = {"campaign_id": campaign["id"], "name": "Lookup flow 8812", "schema": "redirect", "action_type": "http",
