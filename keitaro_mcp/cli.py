@@ -16,7 +16,7 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from keitaro_mcp import __version__
 from keitaro_mcp.settings import Settings, SettingsError, load_settings
@@ -29,8 +29,17 @@ __all__ = ["main"]
 PROG = "keitaro-mcp"
 
 
+class _Parser(argparse.ArgumentParser):
+    """A mistyped option is one line on stderr and exit code 2, like every other start-up mistake (argparse's
+    usage block would bury it in a client's MCP log); subcommands inherit the class."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"{self.prog}: error: {message} (see: {self.prog} --help)", file=sys.stderr)
+        raise SystemExit(2)
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=PROG,
         description="MCP server for the Keitaro tracker Admin API. Configured by KEITARO_* environment variables "
         "(KEITARO_URL, KEITARO_API_KEY, ...); KEITARO_URL=sandbox uses the built-in demo tracker.",

@@ -56,6 +56,10 @@ def test_call_prints_the_envelope_and_masks_nothing_it_should_not_show() -> None
         (("tools",), {"KEITARO_TIMEOUT": "abc"}, "KEITARO_TIMEOUT"),
         (("call", "get_campaign", "{not json"), {}, "not JSON"),
         (("call", "nope", "{}"), {"KEITARO_URL": "sandbox"}, "Unknown tool: nope"),
+        (("--bogus",), {}, "unrecognized arguments: --bogus"),
+        (("serve", "--transport", "htp"), {}, "invalid choice: 'htp'"),
+        (("--port", "abc"), {}, "invalid int value: 'abc'"),
+        (("call",), {}, "keitaro-mcp call: error: the following arguments are required: tool"),
     ],
 )
 def test_bad_options_are_one_line_and_exit_2(args: tuple[str, ...], env: dict[str, str], fragment: str) -> None:
