@@ -13,7 +13,6 @@ surprise.
 
 from __future__ import annotations
 
-import inspect
 import re
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -233,7 +232,8 @@ class Operation(Generic[P]):
 
     @cached_property
     def description(self) -> str:
-        return inspect.cleandoc(self.params.__doc__ or "")
+        # One line: a docstring wrapped at the source's width would reach the model with its line breaks.
+        return " ".join((self.params.__doc__ or "").split())
 
     @cached_property
     def annotations(self) -> ToolAnnotations:

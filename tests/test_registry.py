@@ -212,3 +212,27 @@ def test_no_tool_calls_an_endpoint_keitaro_does_not_have() -> None:
     for op in OPERATIONS:
         for _, method, path in op.endpoints:
             assert (method, _norm(path)) not in NOT_IN_KEITARO, op.name
+
+
+@pytest.mark.anyio
+async def test_descriptions_reach_the_model_as_single_lines() -> None:
+    """A docstring wraps at the source's width; tools/list gives each description as one line of plain text."""
+    broken: list[str] = []
+
+    def walk(node: Any, where: str) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "description" and isinstance(value, str) and ("\n" in value or "  " in value):
+                    broken.append(f"{where}: {value!r}")
+                else:
+                    walk(value, f"{where}.{key}")
+        elif isinstance(node, list):
+            for value in node:
+                walk(value, where)
+
+    async with Client(build_server(make_settings())) as client:
+        tools = (await client.list_tools()).tools
+    assert len(tools) == len(OPERATIONS)
+    for tool in tools:
+        walk(tool.model_dump(by_alias=True, exclude_none=True), tool.name)
+    assert not broken, "\n".join(broken)
