@@ -1,5 +1,6 @@
 """The README's team deployment recipes, as written: every configuration block loads, and the one-tracker recipe
-on the sandbox does what the README says it does (Anna's five campaigns; Max's 23, read tools only)."""
+on the sandbox does what the README says it does (Anna's five campaigns; Max's 23, read tools only, his toolsets
+only, even for a tool called by name)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from mcp import MCPError
+from mcp.types import INVALID_PARAMS
 
 from keitaro_mcp.config import Team, load_team
 from keitaro_mcp.http import build_http_app
@@ -89,3 +92,22 @@ async def test_one_tracker_two_people_on_the_sandbox(one_tracker: tuple[str, dic
     everything, max_tools = await campaigns_and_tools(url, tokens["max"])
     assert len(everything) == 23 and len(max_tools) == 9
     assert not {t.name for t in max_tools} & {card.name for card in load_cards() if card.writes}
+
+
+@pytest.mark.anyio
+@pytest.mark.slow
+async def test_a_tool_outside_a_persons_toolsets_is_refused_by_name(one_tracker: tuple[str, dict[str, str]]) -> None:
+    # Max's toolsets are reports and campaigns: offers are not his, even called by name; Anna has the default set.
+    url, tokens = one_tracker
+    async with mcp_over_http(url, tokens["max"]) as client:
+        assert "list_offers" not in {t.name for t in (await client.list_tools()).tools}
+        with pytest.raises(MCPError) as refused:
+            await client.call_tool("list_offers", {})
+    assert refused.value.error.code == INVALID_PARAMS
+    assert refused.value.error.message == (
+        "Tool list_offers is in toolset 'offers', which is not enabled ([users.max] toolsets)"
+    )
+    async with mcp_over_http(url, tokens["anna"]) as client:
+        offers = await client.call_tool("list_offers", {})
+    assert not offers.is_error and offers.structured_content is not None
+    assert records(offers.structured_content["data"])
