@@ -277,7 +277,8 @@ def unknown_name(kind: str, name: str, valid: Iterable[str], where: str) -> str:
     if name in CONVERSION_DIMENSIONS:
         hint = "; it is a conversion-log column (list_conversions), not a report column"
     shown = name if len(name) <= _MAX_SHOWN else name[:_MAX_SHOWN] + "..."
-    return f"unknown {kind} {shown!r}{hint} All names: {where}"
+    end = "" if hint.endswith("?") else "."
+    return f"unknown {kind} {shown!r}{hint}{end} All names: {where}"
 
 
 def check_names(names: list[str], valid: Any, kind: str, uri: str, cap: int) -> list[str]:
