@@ -18,7 +18,7 @@ from keitaro_mcp.operations import OPERATIONS
 from keitaro_mcp.periods import PeriodArgs, parse_period
 from keitaro_mcp.report_catalog import DIMENSIONS, KEITARO_PRESETS, MEASURES, PERIODS
 from keitaro_mcp.server import build_server
-from tests.conftest import make_settings
+from tests.conftest import Kt, make_settings
 from tests.sandbox.contract import load_spec
 
 pytestmark = pytest.mark.anyio
@@ -149,3 +149,24 @@ async def test_the_names_a_report_argument_suggests_are_names_it_takes() -> None
             wrong += [f"{tool}.{argument}: {name!r}" for name in suggested if name not in names]
     assert seen >= 10, "the report tools suggest names"
     assert not wrong, f"suggested names the argument refuses: {wrong}"
+
+
+async def test_a_read_that_needs_one_of_its_optional_arguments_says_which(kt: Kt) -> None:
+    """A rule across fields (give this or that) cannot be a top-level schema combinator (clients reject those), so
+    the description says it: a read whose schema requires nothing but which refuses no arguments names the fields
+    its refusal names."""
+    tools = (await kt.client.list_tools()).tools
+    optional_reads = [t for t in tools if t.annotations and t.annotations.read_only_hint and not t.input_schema.get(
+        "required")]  # fmt: skip
+    unsaid = []
+    for tool in optional_reads:
+        envelope = await kt.call(tool.name, {})
+        if envelope["success"]:
+            continue
+        assert envelope["error"]["kind"] == "invalid_arguments", envelope["error"]
+        named = {field for field in tool.input_schema["properties"] if field in envelope["error"]["message"]}
+        description = tool.description or ""
+        if not named or not all(re.search(rf"\b{field}\b", description) for field in named):
+            unsaid.append(f"{tool.name}: refuses {{}} ({envelope['error']['message']}) but says {description!r}")
+    assert len(optional_reads) > 20
+    assert not unsaid, "\n".join(unsaid)

@@ -21,7 +21,8 @@ __all__ = ["OPERATIONS", "DebugConversions"]
 
 
 class DebugConversions(PeriodArgs):
-    """Why conversions are missing: clicks, conversions, postback logs, where the chain broke."""
+    """Why conversions are missing for a sub_id or a campaign_id: clicks, conversions, postback logs, where the chain
+    broke."""
 
     sub_id: str | None = Field(default=None, min_length=1, max_length=100)
     """The click's subid."""
