@@ -94,11 +94,13 @@ class Sandbox:
         self.api_key = api_key
         self.postback_key = postback_key
         self.user_keys: Mapping[str, str] = dict(user_keys)
-        anchor = now or datetime.now(UTC).replace(microsecond=0)
+        anchor = now or datetime.now(UTC)
         if anchor.tzinfo is None:
             anchor = anchor.replace(tzinfo=UTC)
-        self.now = anchor
-        self._anchor = int(anchor.timestamp())
+        self.now = anchor.replace(microsecond=0)
+        # The exact instant, not the whole second: a clock that runs behind the wall clock would answer the
+        # presets (today, yesterday) with the day before for a moment after midnight.
+        self._anchor = anchor.timestamp()
         self._started = time.monotonic()
         self.store = Store(db)
         self.db_path = self.store.path
@@ -116,7 +118,7 @@ class Sandbox:
 
     def clock(self) -> int:
         """The tracker's current time: the anchor ``now`` plus the time elapsed since creation."""
-        return self._anchor + int(time.monotonic() - self._started)
+        return int(self._anchor + (time.monotonic() - self._started))
 
     def ensure_seeded(self) -> None:
         if self._seeded:

@@ -7,13 +7,15 @@ engine's SQL, so a wrong offset table, filter or measure formula shows up as a m
 from __future__ import annotations
 
 import re
+import time
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from keitaro_mcp.sandbox import Sandbox
 from keitaro_mcp.sandbox.reports import COUNTRY_NAMES
 from tests.sandbox.conftest import NOW, Api
 
@@ -103,6 +105,23 @@ def test_interval_presets_in_timezone(api: Api, interval: str, first: Any, last:
         if start.isoformat() <= day <= end.isoformat():
             want[day] += 1
     assert got == want
+
+
+def test_the_day_turns_with_the_wall_clock() -> None:
+    # Started a millisecond before midnight: a moment later the presets already speak of the new day.
+    box = Sandbox(seed=3, clicks=1_500, now=datetime(2026, 3, 15, 23, 59, 59, 999_000, tzinfo=UTC))
+    client = Api(box)
+    try:
+        time.sleep(0.01)
+        assert box.clock() == int(datetime(2026, 3, 16, tzinfo=UTC).timestamp())
+        days: dict[str, list[str]] = {}
+        for interval in ("today", "yesterday"):
+            body = {"range": {"interval": interval, "timezone": "UTC"}, "dimensions": ["day"], "measures": ["clicks"]}
+            days[interval] = [r["day"] for r in report(client, body)["rows"]]
+        assert days == {"today": [], "yesterday": ["2026-03-15"]}, "the seeded traffic ends at the start"
+    finally:
+        client.close()
+        box.close()
 
 
 def test_all_time_and_both_dialects(api: Api) -> None:
