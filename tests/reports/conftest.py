@@ -30,6 +30,27 @@ def today_in(tz: str) -> date:
     return datetime.now(UTC).astimezone(ZoneInfo(tz)).date()
 
 
+class Days:
+    """The local days a relative period covers, as a function of the day it is asked on.
+
+    A call may cross midnight: `around(stated)` takes the day before the call (`Days(...)` is made then) and the
+    day after it, and returns the days of the one whose span the result states, failing when it is neither."""
+
+    def __init__(self, tz: str, span: Callable[[date], tuple[date, date]]) -> None:
+        self.tz, self.span, self.before = tz, span, today_in(tz)
+
+    def around(self, stated: dict[str, Any]) -> tuple[date, date]:
+        after = today_in(self.tz)
+        spans = [self.span(day) for day in (self.before, after)]
+        for first, last in spans:
+            if stated == {**stated, "from": str(first), "to": str(last), "timezone": self.tz}:
+                return first, last
+        raise AssertionError(f"the result states {stated}, expected one of {spans} in {self.tz}")
+
+    def bounds(self, stated: dict[str, Any]) -> tuple[int, int]:
+        return bounds(self.tz, *self.around(stated))
+
+
 def bounds(tz: str, first: date, last: date) -> tuple[int, int]:
     """[start, end) epoch seconds of the local calendar days first..last."""
     zone = ZoneInfo(tz)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,7 +14,7 @@ from mcp import Client
 
 from keitaro_mcp.server import build_server
 from tests.conftest import Kt, make_settings
-from tests.reports.conftest import Row, Truth, bounds, close, today_in
+from tests.reports.conftest import Days, Row, Truth, bounds, close, today_in
 
 pytestmark = pytest.mark.anyio
 
@@ -35,15 +35,18 @@ async def check_report(
     kt: Kt,
     truth: Truth,
     args: dict[str, Any],
-    span: tuple[int | None, int | None],
+    span: tuple[int | None, int | None] | Days,
     key: Callable[[Row], Any] | None,
     where: str = "1",
     params: tuple[Any, ...] = (),
     keep: Callable[[Row], bool] = lambda m: True,
 ) -> dict[str, Any]:
-    """Run the report and compare every row and the summary with the independent derivation."""
+    """Run the report and compare every row and the summary with the independent derivation (a relative period:
+    over the days the result states, when they are the period's days on the day of the call)."""
     envelope = await kt.ok("build_report", args)
     data, meta = envelope["data"], envelope["meta"]
+    if isinstance(span, Days):
+        span = span.bounds(meta["range"])
     dims = args.get("dimensions", [])
     measures = args["measures"]
     assert data["columns"] == [*dims, *measures]
@@ -72,16 +75,15 @@ async def check_report(
 
 
 async def test_campaigns_last_7_days(kt: Kt, truth: Truth) -> None:
-    today = today_in("UTC")
     names = truth.campaign_names()
     args = {"period": "last_7_days", "dimensions": ["campaign"], "measures": MONEY}
-    env = await check_report(
-        kt, truth, args, bounds("UTC", today - timedelta(days=6), today), lambda r: names[r["campaign_id"]]
-    )
+    days = Days("UTC", lambda today: (today - timedelta(days=6), today))
+    env = await check_report(kt, truth, args, days, lambda r: names[r["campaign_id"]])
+    first, last = days.around(env["meta"]["range"])
     sent = kt.wire.last
     assert (sent.method, sent.path) == ("POST", "/report/build")
     assert sent.body == {
-        "range": {"from": str(today - timedelta(days=6)), "to": str(today), "timezone": "UTC"},
+        "range": {"from": str(first), "to": str(last), "timezone": "UTC"},
         "dimensions": ["campaign"],
         "measures": MONEY,
         "sort": [{"name": "clicks", "order": "DESC"}],
@@ -94,9 +96,9 @@ async def test_campaigns_last_7_days(kt: Kt, truth: Truth) -> None:
 
 async def test_days_in_new_york(kt: Kt, truth: Truth) -> None:
     tz = "America/New_York"
-    today = today_in(tz)
     args = {"period": "last_30_days", "timezone": tz, "dimensions": ["day"], "measures": ["clicks", "revenue"]}
-    env = await check_report(kt, truth, args, bounds(tz, today - timedelta(days=29), today), local(tz, "day"))
+    env = await check_report(kt, truth, args, Days(tz, lambda today: (today - timedelta(days=29), today)),
+                             local(tz, "day"))  # fmt: skip
     days = [r[0] for r in env["data"]["rows"]]
     assert days == sorted(days)  # a time dimension is sorted by time
     assert kt.wire.last.body["sort"] == [{"name": "day", "order": "ASC"}]
@@ -104,12 +106,13 @@ async def test_days_in_new_york(kt: Kt, truth: Truth) -> None:
 
 async def test_yesterday_preset_in_berlin(kt: Kt, truth: Truth) -> None:
     tz = "Europe/Berlin"
-    day = today_in(tz) - timedelta(days=1)
     args = {"period": "yesterday", "timezone": tz, "dimensions": ["country_code"],
             "measures": ["clicks", "campaign_unique_clicks", "cr"]}  # fmt: skip
-    env = await check_report(kt, truth, args, bounds(tz, day, day), lambda r: r["country_code"])
+    days = Days(tz, lambda today: (today - timedelta(days=1), today - timedelta(days=1)))
+    env = await check_report(kt, truth, args, days, lambda r: r["country_code"])
     assert kt.wire.last.body["range"] == {"interval": "yesterday", "timezone": tz}
     # The result names the days the preset covered, in its timezone.
+    day, _ = days.around(env["meta"]["range"])
     assert env["meta"]["range"] == {"interval": "yesterday", "from": str(day), "to": str(day), "timezone": tz}
     assert env["meta"]["currency"] is None, "KEITARO_CURRENCY is not set: null, not a guess"
 
@@ -122,30 +125,24 @@ async def test_all_time_with_in_list_filter(kt: Kt, truth: Truth) -> None:
 
 
 async def test_measure_filter_keeps_groups(kt: Kt, truth: Truth) -> None:
-    today = today_in("UTC")
     args = {"period": "this_month", "dimensions": ["campaign_id"], "measures": ["clicks", "cost", "profit"],
             "filters": [{"name": "cost", "operator": "GREATER_THAN", "expression": "5"}]}  # fmt: skip
-    await check_report(
-        kt, truth, args, bounds("UTC", today.replace(day=1), today), lambda r: r["campaign_id"],
-        keep=lambda m: m["cost"] > 5,
-    )  # fmt: skip
+    days = Days("UTC", lambda today: (today.replace(day=1), today))
+    await check_report(kt, truth, args, days, lambda r: r["campaign_id"], keep=lambda m: m["cost"] > 5)
     assert kt.wire.last.body["filters"] == [{"name": "cost", "operator": "GREATER_THAN", "expression": 5}]
 
 
 async def test_totals_without_dimensions_in_tokyo(kt: Kt, truth: Truth) -> None:
     tz = "Asia/Tokyo"
-    today = today_in(tz)
     args = {"period": "today", "timezone": tz, "measures": ["clicks", "revenue", "cost"]}
-    await check_report(kt, truth, args, bounds(tz, today, today), None)
+    await check_report(kt, truth, args, Days(tz, lambda today: (today, today)), None)
 
 
 async def test_hours_without_bots(kt: Kt, truth: Truth) -> None:
-    today = today_in("UTC")
     args = {"period": "7_days_ago", "dimensions": ["hour"], "measures": ["clicks", "bots"],
             "filters": [["is_bot", "IS_FALSE"]]}  # fmt: skip
-    env = await check_report(
-        kt, truth, args, bounds("UTC", today - timedelta(days=6), today), local("UTC", "hour"), "is_bot = 0"
-    )
+    days = Days("UTC", lambda today: (today - timedelta(days=6), today))
+    env = await check_report(kt, truth, args, days, local("UTC", "hour"), "is_bot = 0")
     assert all(row[2] == 0 for row in env["data"]["rows"])
     assert kt.wire.last.body["filters"] == [{"name": "is_bot", "operator": "IS_FALSE"}]
 
@@ -162,12 +159,13 @@ async def test_from_to_with_hours_and_campaign(kt: Kt, truth: Truth) -> None:
 
 async def test_last_week_in_kolkata(kt: Kt, truth: Truth) -> None:
     tz = "Asia/Kolkata"
-    today = today_in(tz)
-    monday = today - timedelta(days=today.weekday())
     args = {"period": "last_week", "timezone": tz, "dimensions": ["ts_id"], "measures": ["clicks", "conversions"]}
-    await check_report(
-        kt, truth, args, bounds(tz, monday - timedelta(days=7), monday - timedelta(days=1)), lambda r: r["ts_id"]
-    )
+
+    def last_week(today: date) -> tuple[date, date]:
+        monday = today - timedelta(days=today.weekday())
+        return monday - timedelta(days=7), monday - timedelta(days=1)
+
+    await check_report(kt, truth, args, Days(tz, last_week), lambda r: r["ts_id"])
 
 
 async def test_single_date_with_contains(kt: Kt, truth: Truth) -> None:
@@ -180,11 +178,11 @@ async def test_single_date_with_contains(kt: Kt, truth: Truth) -> None:
 
 
 async def test_sort_and_limit_give_the_top(kt: Kt, truth: Truth) -> None:
-    today = today_in("UTC")
     names = truth.campaign_names()
     args = {"period": "last_30_days", "dimensions": ["campaign"], "measures": ["profit"], "sort": "-profit", "limit": 5}
+    days = Days("UTC", lambda today: (today - timedelta(days=29), today))
     env = await kt.ok("build_report", args)
-    rows = truth.clicks(*bounds("UTC", today - timedelta(days=29), today))
+    rows = truth.clicks(*days.bounds(env["meta"]["range"]))
     groups = truth.grouped(rows, lambda r: names[r["campaign_id"]])
     top = sorted(groups.items(), key=lambda kv: kv[1]["profit"], reverse=True)[:5]
     assert [r[0] for r in env["data"]["rows"]] == [k for k, _ in top]
@@ -194,12 +192,12 @@ async def test_sort_and_limit_give_the_top(kt: Kt, truth: Truth) -> None:
 
 async def test_raw_n8n_body_in_legacy_dialect(kt: Kt, truth: Truth) -> None:
     tz = "Europe/Moscow"
-    today = today_in(tz)
     body = {"range": {"interval": "7_days_ago", "timezone": tz}, "grouping": ["country_code"],
             "metrics": ["clicks", "revenue"], "filters": [{"name": "is_bot", "operator": "IS_FALSE"}]}  # fmt: skip
+    days = Days(tz, lambda today: (today - timedelta(days=6), today))
     envelope = await kt.ok("build_report", {"body": body})
     assert kt.wire.last.body == body  # passed through as is
-    rows = truth.clicks(*bounds(tz, today - timedelta(days=6), today), where="is_bot = 0")
+    rows = truth.clicks(*days.bounds(envelope["meta"]["range"]), where="is_bot = 0")
     expected = truth.grouped(rows, lambda r: r["country_code"])
     got = {r[0]: r[1:] for r in envelope["data"]["rows"]}
     assert envelope["data"]["columns"] == ["country_code", "clicks", "revenue"]

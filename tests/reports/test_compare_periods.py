@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Kt
-from tests.reports.conftest import Truth, bounds, close, today_in
+from tests.reports.conftest import Days, Truth, bounds, close, today_in
 
 pytestmark = pytest.mark.anyio
 
@@ -38,12 +38,12 @@ def check(envelope: dict[str, Any], truth: Truth, dims: int, measures: list[str]
 
 
 async def test_this_week_against_last_week_by_campaign(kt: Kt, truth: Truth) -> None:
-    today = today_in("UTC")
-    monday = today - timedelta(days=today.weekday())
     names = truth.campaign_names()
     measures = ["clicks", "conversions", "revenue", "profit"]
+    this_week = Days("UTC", lambda today: (today - timedelta(days=today.weekday()), today))
     env = await kt.ok("compare_periods", {"period": "this_week", "against": "last_week", "dimensions": ["campaign"],
                                           "measures": measures})  # fmt: skip
+    monday, today = this_week.around(env["meta"]["range"])
     now = bounds("UTC", monday, today)
     before = bounds("UTC", monday - timedelta(days=7), monday - timedelta(days=1))
     check(env, truth, 1, measures, now, before, lambda r: names[r["campaign_id"]])
@@ -65,9 +65,10 @@ async def test_this_week_against_last_week_by_campaign(kt: Kt, truth: Truth) -> 
 
 async def test_today_against_previous_is_yesterday_by_country(kt: Kt, truth: Truth) -> None:
     tz = "America/Sao_Paulo"
-    today = today_in(tz)
+    days = Days(tz, lambda today: (today, today))
     env = await kt.ok("compare_periods", {"period": "today", "timezone": tz, "dimensions": ["country_code"],
                                           "measures": ["clicks", "cost"]})  # fmt: skip
+    today, _ = days.around(env["meta"]["range"])
     yesterday = today - timedelta(days=1)
     check(env, truth, 1, ["clicks", "cost"], bounds(tz, today, today), bounds(tz, yesterday, yesterday),
           lambda r: r["country_code"])  # fmt: skip

@@ -14,7 +14,7 @@ from mcp import Client
 from keitaro_mcp.report_catalog import READING
 from keitaro_mcp.server import build_server
 from tests.conftest import Kt, make_settings, records
-from tests.reports.conftest import Truth, bounds, today_in
+from tests.reports.conftest import Days, Truth, bounds, today_in
 
 pytestmark = pytest.mark.anyio
 
@@ -53,11 +53,12 @@ async def test_a_week_row_is_its_monday_and_counts_only_the_period(kt: Kt, truth
 
 
 async def test_the_empty_row_groups_clicks_without_a_value(kt: Kt, truth: Truth) -> None:
+    days = Days("UTC", lambda today: (today - timedelta(days=29), today))
     env = await kt.ok("build_report", {"period": "last_30_days", "dimensions": ["offer_id", "offer"],
                                        "measures": ["clicks"]})  # fmt: skip
     rows: list[dict[str, Any]] = records(env["data"])
     empty = [r for r in rows if r["offer_id"] == 0]
-    start, end = bounds("UTC", today_in("UTC") - timedelta(days=29), today_in("UTC"))
+    start, end = days.bounds(env["meta"]["range"])
     without = [c for c in truth.clicks(start, end) if not c["offer_id"]]
     assert without, "the sandbox has clicks that reached no offer (a landing, a bot flow)"
     assert [(r["offer"], r["clicks"]) for r in empty] == [("", len(without))]
