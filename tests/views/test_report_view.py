@@ -73,6 +73,21 @@ async def headers(host: HostPage) -> list[str]:
     return [h.strip() for h in await host.view.locator(f"{TABLE} thead th").all_text_contents()]
 
 
+async def drawn_at_the_sides(host: HostPage) -> list[int]:
+    """How many pixel rows of the chart's canvas have ink in its outermost 4 columns, left and right: a label
+    drawn there was cut by the canvas's edge."""
+    counts: list[int] = await host.view.locator(".plot canvas").evaluate(
+        """c => [0, c.width - 4].map(x0 => {
+            const d = c.getContext("2d").getImageData(x0, 0, 4, c.height).data;
+            let rows = 0;
+            for (let y = 0; y < c.height; y++)
+                if ([0, 1, 2, 3].some(x => d[(y * 4 + x) * 4 + 3] > 0)) rows++;
+            return rows;
+        })"""
+    )
+    return counts
+
+
 def clean(host: HostPage) -> None:
     assert host.errors == [], host.errors
     assert host.requests == [], host.requests
@@ -152,6 +167,8 @@ async def test_campaign_breakdown_is_bars(kt: Kt, shots: Path) -> None:
         assert await view.locator(".plot").get_attribute("aria-label") == "Bar chart of Clicks"
         caption = await view.locator(".caption").text_content()
         assert caption == f"Top 15 of {len(data['rows'])} rows by Clicks"
+        # Fifteen names do not fit side by side: slanted, each ends at its bar, none cut at either side.
+        assert await drawn_at_the_sides(host) == [0, 0]
         # The chart's measure can be switched without asking the host.
         await view.locator("select[name=measure]").select_option("profit")
         assert await view.locator(".plot").get_attribute("aria-label") == "Bar chart of Profit"
@@ -193,6 +210,7 @@ async def test_comparison_colours_changes_by_sign(kt: Kt, shots: Path) -> None:
             pct = row[clicks_pct]
             assert shown[clicks_pct] == ("—" if pct is None else signed_pct(pct))
         assert await view.locator(".plot").get_attribute("aria-label") == "Bar chart of Clicks"
+        assert await drawn_at_the_sides(host) == [0, 0]
         legend = [t.strip() for t in await view.locator(".u-legend .u-series").all_inner_texts()]
         assert legend == ["This period", "Before"]
         await host.screenshot(shots / "report-comparison.png")
@@ -224,6 +242,7 @@ async def test_dark_theme_locale_and_a_narrow_frame(kt: Kt, shots: Path) -> None
         )
         assert overflow <= 0
         assert await view.locator(".plot canvas").count() == 1
+        assert await drawn_at_the_sides(host) == [0, 0]
         await host.screenshot(shots / "report-narrow-dark.png")
         # The host switches to light: the view follows.
         await host.page.evaluate("() => window.keitaroHost.setContext({theme: 'light'})")

@@ -230,7 +230,7 @@ export function drawChart(host: HTMLElement, report: Report, measure: string, fm
       axes: axes(fmt, measure, {
         splits: () => bars.names.map((_name, i) => i),
         values: (_u, splits) => splits.map((i) => short[i] ?? ""),
-        rotate: rotate ? -45 : 0,
+        rotate: rotate ? 45 : 0,
         size: rotate ? 100 : 40,
         gap: 4,
       }),
