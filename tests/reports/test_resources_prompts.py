@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from mcp import Client
@@ -10,7 +11,7 @@ from mcp.shared.exceptions import MCPError
 
 from keitaro_mcp.report_catalog import MEASURES, OPERATORS
 from keitaro_mcp.server import build_server
-from tests.conftest import make_settings
+from tests.conftest import Kt, make_settings
 
 pytestmark = pytest.mark.anyio
 
@@ -62,3 +63,29 @@ async def test_prompts() -> None:
             with pytest.raises(MCPError) as caught:
                 await client.get_prompt(name, args)
             assert caught.value.error.code == -32602, name
+
+
+STEP = re.compile(r"(?:^\d+\. |: )([a-z_]+) (\{.*\})$")
+"""A step a prompt spells out: `1. build_report {...}` (or `2. For the worst three: build_report {...}`)."""
+
+
+@pytest.mark.parametrize(
+    ("prompt", "args"),
+    [
+        ("performance_summary", {}),
+        ("performance_summary", {"period": "last_30_days"}),
+        ("losing_campaigns", {"min_cost": "2.5"}),
+        ("debug_missing_conversions", {"campaign_id": "5"}),
+        ("debug_missing_conversions", {"sub_id": "abc123"}),
+    ],
+)
+async def test_every_step_a_prompt_spells_out_is_a_call_the_tool_takes(
+    kt: Kt, prompt: str, args: dict[str, str]
+) -> None:
+    """The model copies the calls: each one, sent as written (a placeholder id made real), succeeds on the sandbox."""
+    text = getattr((await kt.client.get_prompt(prompt, args)).messages[0].content, "text", "")
+    steps = [match.groups() for line in text.splitlines() if (match := STEP.search(line))]
+    assert steps, text
+    for tool, arguments in steps:
+        envelope = await kt.call(tool, json.loads(arguments.replace('"<id>"', "5")))
+        assert envelope["success"], (tool, arguments, envelope["error"])
