@@ -25,7 +25,7 @@ import os
 import re
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -115,7 +115,8 @@ class ExportFile:
                     "invalid_arguments", f"{name} already exists in {folder}; give a new name (exports never overwrite)"
                 )
         else:
-            name = f"{stem}-{datetime.now().strftime('%Y%m%d-%H%M%S')}.{fmt}"
+            # UTC, marked Z: the host's zone is neither the tracker's nor the export's, and never repeats an hour.
+            name = f"{stem}-{datetime.now(UTC).strftime('%Y%m%d-%H%M%SZ')}.{fmt}"
         try:
             # mkstemp: O_EXCL, mode 0600, a random name no file argument can take (file names never start with a dot).
             fd, temp = tempfile.mkstemp(dir=root, prefix=f".{stem}-", suffix=".part")

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import csv
 import json
+import re
+import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +86,22 @@ async def test_export_report_as_json_lines_matches_build_report(ek: Kt) -> None:
     assert [json.loads(line) for line in lines] == [dict(zip(report["data"]["columns"], r, strict=True)) for r in rows]
     assert exported["data"]["rows"] == report["meta"]["total"] == len(lines)
     assert exported["meta"]["range"] == report["meta"]["range"]
+
+
+async def test_a_default_name_is_stamped_in_utc_whatever_the_host_zone(ek: Kt, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "Pacific/Kiritimati")  # UTC+14: the host's date is not UTC's for most of the day
+    time.tzset()
+    try:
+        before = datetime.now(UTC).replace(microsecond=0)
+        env = await ek.ok("export_report", {"period": "yesterday", "measures": ["clicks"]})
+        after = datetime.now(UTC)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    name = Path(env["data"]["path"]).name
+    stamp = re.fullmatch(r"report-(\d{8}-\d{6})Z\.csv", name)
+    assert stamp, name
+    assert before <= datetime.strptime(stamp[1], "%Y%m%d-%H%M%S").replace(tzinfo=UTC) <= after
 
 
 async def test_export_never_overwrites(ek: Kt, tmp_path: Path) -> None:
