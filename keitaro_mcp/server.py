@@ -47,7 +47,7 @@ from keitaro_mcp.executor import Executor
 from keitaro_mcp.limits import oversized
 from keitaro_mcp.registry import TRACKER_PLACEHOLDERS, Operation
 from keitaro_mcp.settings import Settings
-from keitaro_mcp.surface import Surface, render_envelope
+from keitaro_mcp.surface import render_envelope
 from keitaro_mcp.tool_index import ToolCard, card_for, load_cards, resolve
 from keitaro_mcp.tracker import LOCAL_USER, UNCONFIGURED_BASE_URL, Tracker
 from keitaro_mcp.transport import Transport
@@ -75,12 +75,13 @@ _SEVERAL = (
 )
 
 
-def _instructions(team: Team, surface: Surface) -> str:
-    """The server's instructions, naming only tools of the server's own surface (or what enables one)."""
-    if len(team.trackers) == 1:
-        return surface.render(INSTRUCTIONS)
-    several = INSTRUCTIONS.replace("Tools for one Keitaro tracker", f"Tools for {len(team.trackers)} Keitaro trackers")
-    return surface.render(several + _SEVERAL.format(default=team.default.name))
+def _instructions(view: View) -> str:
+    """The instructions for one caller: only tools of their surface (or what enables one), their trackers."""
+    trackers = view.caller.trackers
+    if len(trackers) < 2:
+        return view.surface.render(INSTRUCTIONS)
+    several = INSTRUCTIONS.replace("Tools for one Keitaro tracker", f"Tools for {len(trackers)} Keitaro trackers")
+    return view.surface.render(several + _SEVERAL.format(default=trackers[0].name))
 
 
 @dataclass
@@ -88,6 +89,27 @@ class AppState:
     """What the lifespan holds for the life of the server: the executor and its transport (the connection pools)."""
 
     executor: Executor
+
+
+class _CallersServer(Server[AppState]):
+    """The SDK's server, whose instructions are those of the caller a request acts for (once `callers` is set).
+
+    The SDK reads `instructions` when it answers `initialize` (2025 protocol) and `server/discover`
+    (2026-07-28); over HTTP with [users] that is inside the request, where the caller is known. On stdio the
+    caller is always `local`, so the text is the one the server's own surface reads.
+    """
+
+    callers: Callers | None = None
+    _given: str | None = None
+
+    @property
+    def instructions(self) -> str | None:
+        # Read once per handshake (not per call): rendering a short text each time costs nothing worth caching.
+        return self._given if self.callers is None else _instructions(self.callers.current())
+
+    @instructions.setter
+    def instructions(self, value: str | None) -> None:
+        self._given = value
 
 
 def envelope_result(envelope: Envelope) -> CallToolResult:
@@ -267,11 +289,10 @@ def build_server(
             call_tool, audit, writes, team.default, lambda c, t: c.lifespan_context.executor.redactor_for(t)
         )
 
-    server = Server(
+    server = _CallersServer(
         "keitaro-mcp",
         version=__version__,
         title="Keitaro",
-        instructions=_instructions(team, callers.view(LOCAL_USER).surface),
         lifespan=lifespan,
         on_list_tools=list_tools,
         on_call_tool=handle_call,
@@ -281,6 +302,7 @@ def build_server(
         on_list_prompts=list_prompts,
         on_get_prompt=get_prompt,
     )
+    server.callers = callers  # from here on, instructions are rendered for whoever asks
     # MCP Apps: report tools link the report view; clients without the extension ignore the link.
     server.extensions[views.EXTENSION_ID] = {}
     # The answer to a confirmation comes back with the round's state: sealed so that no client can forge it.
