@@ -1,14 +1,15 @@
 """Receipts: what a write returns instead of the whole entity — which one, what changed, and what follows from it.
 
-    {"id": 7, "name": "FB | Nutra", "changes": {"state": {"before": "active", "after": "disabled"}},
-     "effects": ["It stops serving traffic until it is enabled again."]}
+    {"id": 7, "name": "FB | Nutra", "changes": {"state": {"before": "active", "after": "paused"}},
+     "effects": ["It stops serving traffic until it is resumed."]}
 
 A receipt is built from the entity as it was before the write and as it is after (keitaro_mcp.writes reads them),
 field by field: nested objects by dotted name (`parameters.sub_id_1.name`), lists of objects by their id
 (`postbacks[3].url`), other lists whole. Timestamps that change on every write (`*_at`) are left out, long values
 are shortened, and credential fields (a campaign's Click API token, passwords, keys) are never shown: `***`
 before and after says that one changed. A create has no before: its changes are the fields it was given. A bulk
-write (costs, cleans, the bot list) reports the counts read before it and what they become.
+write (costs, cleans, the bot list) reports the counts read before it and what they become. A state reads as the
+lists say it (paused, archived), not as Keitaro stores it (disabled, deleted).
 """
 
 from __future__ import annotations
@@ -16,8 +17,18 @@ from __future__ import annotations
 from typing import Any
 
 from keitaro_mcp.envelope import MASK, SECRET_FIELD, to_json
+from keitaro_mcp.states import tool_state
 
-__all__ = ["MAX_CHANGES", "Change", "changes_between", "created_fields", "effects_of", "identity", "shorten"]
+__all__ = [
+    "MAX_CHANGES",
+    "Change",
+    "changes_between",
+    "created_fields",
+    "effects_of",
+    "identity",
+    "in_tool_words",
+    "shorten",
+]
 
 MAX_CHANGES = 20
 """More changed fields than this (a clone, a replaced list) are counted, not listed."""
@@ -130,10 +141,27 @@ def identity(entity: Any) -> dict[str, Any]:
     return found
 
 
+def in_tool_words(changes: dict[str, Change]) -> dict[str, Change]:
+    """`changes` with each state (an entity's, a flow offer's `offers[3].state`, one in a created list of offers)
+    in the tools' words."""
+    for name, change in changes.items():
+        state = name == "state" or name.endswith(".state")
+        for side in ("before", "after"):
+            if side in change:
+                change[side] = tool_state(change[side]) if state else _states_within(change[side])
+    return changes
+
+
+def _states_within(value: Any) -> Any:
+    if isinstance(value, list):
+        return [{**v, "state": tool_state(v["state"])} if isinstance(v, dict) and "state" in v else v for v in value]
+    return value
+
+
 _STATE_EFFECTS = {
-    "disabled": "It stops serving traffic until it is resumed.",
+    "paused": "It stops serving traffic until it is resumed.",
     "active": "It serves traffic again.",
-    "deleted": "It is archived: it stops serving; a restore brings it back (Keitaro keeps the archive 60 days).",
+    "archived": "It is archived: it stops serving; a restore brings it back (Keitaro keeps the archive 60 days).",
 }
 _RESOURCE_EFFECTS = {
     ("campaign", "update"): "Live traffic follows the change at once.",

@@ -23,7 +23,7 @@ from urllib.parse import quote
 
 from keitaro_mcp.context import CallContext
 from keitaro_mcp.envelope import MASK, SECRET_FIELD, Envelope, read_failed, read_problem
-from keitaro_mcp.receipts import Change, changes_between, created_fields, effects_of, identity, shorten
+from keitaro_mcp.receipts import Change, changes_between, created_fields, effects_of, identity, in_tool_words, shorten
 from keitaro_mcp.registry import Impact, Operation, P
 from keitaro_mcp.tool_index import ToolCard, load_cards, resolve
 
@@ -184,6 +184,7 @@ def receipt(
             changes.setdefault("state", {"after": now["state"]})
         for change in changes.values():
             change.pop("before", None)
+    in_tool_words(changes)
     if not found:
         found = identity(after) or identity(before) or identity(data) or identity(given) or _ids(op, args)
     result: dict[str, Any] = {**found, "changes": changes}

@@ -2,8 +2,9 @@
 
 One concept, one type, one wire form: a currency is an upper-case ISO code wherever it is sent; a date-time of
 Keitaro's cost and clean endpoints is `YYYY-MM-DD[ HH:MM[:SS]]`; a sort is `column` or `-column`; an id is a
-positive 32-bit integer. Format checks live in validators rather than schema keywords: they cost no tokens in
-tools/list, and the error names the field and the expected form.
+positive 32-bit integer; a state is `active` or `paused` (as lists say it), sent as Keitaro's `active` or
+`disabled`. Format checks live in validators rather than schema keywords: they cost no tokens in tools/list, and the
+error names the field and the expected form.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field, PlainSerializer
 
 from keitaro_mcp.attribute_docs import apply_attribute_docstrings
 from keitaro_mcp.periods import check_timezone, normalize_datetime
+from keitaro_mcp.states import wire_state
 from keitaro_mcp.strictness import StrictScalars
 
 __all__ = [
@@ -100,7 +102,8 @@ UserId = PositiveId
 Offset = Annotated[int, Field(ge=0)]
 Limit = Annotated[int, Field(ge=1, le=10_000)]
 
-EntityState = Literal["active", "disabled"]
+EntityState = Annotated[Literal["active", "paused"], PlainSerializer(wire_state, return_type=str)]
+"""A state to set, in the words lists answer with; `paused` is sent as Keitaro's `disabled`."""
 CostModel = Literal["CPC", "CPUC", "CPM"]
 
 

@@ -18,6 +18,7 @@ from pydantic import Field
 from keitaro_mcp.compact import to_number
 from keitaro_mcp.operations._common import Params
 from keitaro_mcp.registry import Shaped, Shaper
+from keitaro_mcp.states import tool_state
 
 __all__ = [
     "DOMAIN_COLUMNS",
@@ -34,12 +35,8 @@ __all__ = [
     "table",
 ]
 
-_STATE_WORDS = {"disabled": "paused", "deleted": "archived"}
-
-
-def entity_state(raw: Any) -> Any:
-    """Keitaro's state as the tools speak it: active, paused (disabled), archived (deleted)."""
-    return _STATE_WORDS.get(raw, raw) if isinstance(raw, str) else raw
+entity_state = tool_state
+"""Keitaro's state as the tools speak it (keitaro_mcp.states)."""
 
 
 class FullOption(Params):

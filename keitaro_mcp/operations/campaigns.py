@@ -16,6 +16,7 @@ from keitaro_mcp.operations._common import (
     Currency,
     DateTimeMinute,
     DomainId,
+    EntityState,
     GroupId,
     Limit,
     Offset,
@@ -122,7 +123,7 @@ class CreateCampaign(_CampaignFields):
     name: str = Field(min_length=1, max_length=200)
     alias: Alias | None = None
     """Unique in the tracker."""
-    state: Literal["active", "disabled"] | None = None
+    state: EntityState | None = None
     parameters: dict[str, ParameterSpec] | None = None
     """Not copied from the source; e.g. {"sub_id_1": {"name": "zone"}}."""
 

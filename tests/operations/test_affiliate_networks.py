@@ -48,6 +48,6 @@ async def test_archive_affiliate_network(kt: Kt) -> None:
     envelope = await kt.ok("archive_affiliate_network", {"affiliate_network_id": network_id})
     assert kt.wire.last.method == "DELETE" and kt.wire.last.path == f"/affiliate_networks/{network_id}"
     assert envelope["operation"] == "delete"
-    assert envelope["data"]["changes"] == {"state": {"before": "active", "after": "deleted"}}, envelope["data"]
+    assert envelope["data"]["changes"] == {"state": {"before": "active", "after": "archived"}}, envelope["data"]
     gone = await kt.call("get_affiliate_network", {"affiliate_network_id": network_id})
     assert gone["error"]["kind"] == "not_found"

@@ -73,14 +73,15 @@ async def test_list_campaigns_by_state_and_name(kt: Kt) -> None:
 
 
 async def test_create_campaign_generates_an_alias_and_sends_group_id_as_string(kt: Kt) -> None:
-    envelope = await kt.ok("create_campaign", {"name": "Wire create", "group_id": 3, "state": "disabled"})
+    """A state is given and answered as lists say it (paused) and sent as Keitaro's word (disabled)."""
+    envelope = await kt.ok("create_campaign", {"name": "Wire create", "group_id": 3, "state": "paused"})
     body = kt.wire.last.body
     assert kt.wire.last.method == "POST" and kt.wire.last.path == "/campaigns"
     assert body["name"] == "Wire create" and body["group_id"] == "3" and body["state"] == "disabled"
     assert len(body["alias"]) == 8 and body["alias"].isalnum()
     receipt = envelope["data"]
     assert envelope["operation"] == "create" and receipt["alias"] == body["alias"] and receipt["name"] == "Wire create"
-    assert receipt["changes"]["state"] == {"before": None, "after": "disabled"}
+    assert receipt["changes"]["state"] == {"before": None, "after": "paused"}
     assert receipt["changes"]["group_id"] == {"before": None, "after": 3}
     assert "token" not in json.dumps(envelope), "the Click API token stays out of the receipt"
 
@@ -121,11 +122,11 @@ async def test_pause_and_resume(kt: Kt) -> None:
     assert not kt.wire.last.body and kt.wire.last.query == {}
     assert (off["resource"], off["operation"]) == ("campaign", "disable")
     assert off["data"]["id"] == campaign_id and off["data"]["name"] == "Toggle"
-    assert off["data"]["changes"] == {"state": {"before": "active", "after": "disabled"}}
+    assert off["data"]["changes"] == {"state": {"before": "active", "after": "paused"}}
     assert off["data"]["effects"] == ["It stops serving traffic until it is resumed."]
     on = await kt.ok("set_campaign_state", {"campaign_id": campaign_id, "state": "active"})
     assert kt.wire.last.path == f"/campaigns/{campaign_id}/enable"
-    assert on["data"]["changes"] == {"state": {"before": "disabled", "after": "active"}}
+    assert on["data"]["changes"] == {"state": {"before": "paused", "after": "active"}}
     assert on["operation"] == "enable"
     await kt.refused("set_campaign_state", {"campaign_id": campaign_id, "state": "disabled"}, "state")
 
@@ -135,7 +136,7 @@ async def test_archive_list_deleted_and_restore(kt: Kt) -> None:
     archived = await kt.ok("archive_campaign", {"campaign_id": campaign_id})
     assert kt.wire.last.method == "DELETE" and kt.wire.last.path == f"/campaigns/{campaign_id}"
     assert archived["operation"] == "delete"
-    assert archived["data"]["changes"] == {"state": {"before": "active", "after": "deleted"}}
+    assert archived["data"]["changes"] == {"state": {"before": "active", "after": "archived"}}
     gone = await kt.call("get_campaign", {"campaign_id": campaign_id})
     assert gone["error"]["kind"] == "not_found"
     write = await kt.call("update_campaign", {"campaign_id": campaign_id, "name": "x"})

@@ -36,11 +36,12 @@ async def test_create_flow_sends_required_fields_and_defaults_collect_clicks_to_
         "schema": "landings",
         "action_type": "http",
         "filters": [{"name": "country", "mode": "accept", "payload": ["US", "CA"]}, {"name": "bot", "mode": "reject"}],
-        "offers": [{"offer_id": offer_a, "share": 60}, {"offer_id": offer_b, "share": 40, "state": "disabled"}],
+        "offers": [{"offer_id": offer_a, "share": 60}, {"offer_id": offer_b, "share": 40, "state": "paused"}],
     }
     envelope = await kt.ok("create_flow", args)
     assert kt.wire.last.method == "POST" and kt.wire.last.path == "/streams"
-    assert kt.wire.last.body == {**args, "type": "regular", "collect_clicks": True}
+    sent_offers = [{"offer_id": offer_a, "share": 60}, {"offer_id": offer_b, "share": 40, "state": "disabled"}]
+    assert kt.wire.last.body == {**args, "offers": sent_offers, "type": "regular", "collect_clicks": True}
     assert envelope["resource"] == "stream" and envelope["operation"] == "create"
     receipt = envelope["data"]
     assert receipt["name"] == "Offers only" and receipt["changes"]["schema"] == {"before": None, "after": "landings"}
@@ -72,6 +73,25 @@ async def test_update_flow_replaces_the_offer_set(kt: Kt) -> None:
     after = (await kt.ok("get_flow", {"flow_id": flow["id"]}))["data"]
     assert [(o["offer_id"], o["share"]) for o in after["offers"]] == [(offer_a, 70), (offer_c, 30)]
     assert after["name"] == "Wire flow" and after["action_payload"] == "https://example.test/a"
+
+
+async def test_update_flow_pauses_an_offer_in_the_words_lists_use(kt: Kt) -> None:
+    """`paused` as lists say it: sent as Keitaro's `disabled`, answered as `paused`; Keitaro's word is refused."""
+    offer_a, offer_b = await some_ids(kt, "list_offers", 2)
+    flow = await new_flow(kt, schema="landings", offers=[{"offer_id": offer_a, "share": 50},
+                                                          {"offer_id": offer_b, "share": 50}])  # fmt: skip
+    paused_binding = flow["offers"][1]["id"]
+    offers: list[dict[str, Any]] = [
+        {"offer_id": offer_a, "share": 50},
+        {"offer_id": offer_b, "share": 50, "state": "paused"},
+    ]
+    envelope = await kt.ok("update_flow", {"flow_id": flow["id"], "offers": offers})
+    assert kt.wire.last.body == {"offers": [offers[0], {**offers[1], "state": "disabled"}]}
+    assert envelope["data"]["changes"] == {f"offers[{paused_binding}].state": {"before": "active", "after": "paused"}}
+    stored = (await kt.ok("get_flow", {"flow_id": flow["id"]}))["data"]["offers"]
+    assert [o["state"] for o in stored] == ["active", "disabled"], "get_flow answers Keitaro's own object"
+    offers[1]["state"] = "disabled"
+    await kt.refused("update_flow", {"flow_id": flow["id"], "offers": offers}, "state", "'active' or 'paused'")
 
 
 async def test_update_flow_sets_landings(kt: Kt) -> None:
@@ -108,11 +128,11 @@ async def test_pause_and_resume_flow(kt: Kt) -> None:
     assert kt.wire.last.method == "POST" and kt.wire.last.path == f"/streams/{flow['id']}/disable"
     assert not kt.wire.last.body
     assert (off["resource"], off["operation"]) == ("stream", "disable")
-    assert off["data"]["changes"] == {"state": {"before": "active", "after": "disabled"}}
+    assert off["data"]["changes"] == {"state": {"before": "active", "after": "paused"}}
     on = await kt.ok("set_flow_state", {"flow_id": flow["id"], "state": "active"})
     assert kt.wire.last.path == f"/streams/{flow['id']}/enable"
     assert on["operation"] == "enable"
-    assert on["data"]["changes"] == {"state": {"before": "disabled", "after": "active"}}
+    assert on["data"]["changes"] == {"state": {"before": "paused", "after": "active"}}
 
 
 async def test_archive_list_deleted_and_restore_flow(kt: Kt) -> None:
@@ -120,7 +140,7 @@ async def test_archive_list_deleted_and_restore_flow(kt: Kt) -> None:
     archived = await kt.ok("archive_flow", {"flow_id": flow["id"]})
     assert kt.wire.last.method == "DELETE" and kt.wire.last.path == f"/streams/{flow['id']}"
     assert archived["operation"] == "delete"
-    assert archived["data"]["changes"]["state"] == {"before": "active", "after": "deleted"}, archived["data"]
+    assert archived["data"]["changes"]["state"] == {"before": "active", "after": "archived"}, archived["data"]
     gone = await kt.call("get_flow", {"flow_id": flow["id"]})
     assert gone["error"]["kind"] == "not_found"
     deleted = await kt.ok("list_deleted_flows")

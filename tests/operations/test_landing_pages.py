@@ -45,12 +45,12 @@ async def test_create_local_landing_page_passes_the_zip_archive(kt: Kt) -> None:
 
 async def test_update_landing_page_sends_only_given_fields(kt: Kt) -> None:
     landing_id = await new_landing(kt, notes="keep me")
-    args = {"landing_id": landing_id, "name": "Renamed", "state": "disabled", "group_id": 3}
+    args = {"landing_id": landing_id, "name": "Renamed", "state": "paused", "group_id": 3}
     envelope = await kt.ok("update_landing_page", args)
     assert kt.wire.last.method == "PUT" and kt.wire.last.path == f"/landing_pages/{landing_id}"
     assert kt.wire.last.body == {"name": "Renamed", "state": "disabled", "group_id": "3"}
     assert envelope["operation"] == "update"
-    assert envelope["data"]["changes"]["state"] == {"before": "active", "after": "disabled"}
+    assert envelope["data"]["changes"]["state"] == {"before": "active", "after": "paused"}
     assert envelope["data"]["changes"]["name"]["after"] == "Renamed" and "notes" not in envelope["data"]["changes"]
 
 
@@ -68,7 +68,7 @@ async def test_archive_landing_page(kt: Kt) -> None:
     envelope = await kt.ok("archive_landing_page", {"landing_id": landing_id})
     assert kt.wire.last.method == "DELETE" and kt.wire.last.path == f"/landing_pages/{landing_id}"
     assert envelope["operation"] == "delete"
-    assert envelope["data"]["changes"]["state"] == {"before": "active", "after": "deleted"}
+    assert envelope["data"]["changes"]["state"] == {"before": "active", "after": "archived"}
     gone = await kt.call("get_landing_page", {"landing_id": landing_id})
     assert gone["error"]["kind"] == "not_found"
 

@@ -76,7 +76,7 @@ async def test_archive_offer_uses_the_archive_path(kt: Kt) -> None:
     envelope = await kt.ok("archive_offer", {"offer_id": offer_id})
     assert kt.wire.last.method == "DELETE" and kt.wire.last.path == f"/offers/{offer_id}/archive"
     assert envelope["operation"] == "delete"
-    assert envelope["data"]["changes"]["state"] == {"before": "active", "after": "deleted"}
+    assert envelope["data"]["changes"]["state"] == {"before": "active", "after": "archived"}
     gone = await kt.call("get_offer", {"offer_id": offer_id})
     assert gone["error"]["kind"] == "not_found"
 

@@ -41,12 +41,12 @@ async def test_create_traffic_source_with_parameters_and_postback(kt: Kt) -> Non
 
 async def test_update_traffic_source_sends_only_given_fields(kt: Kt) -> None:
     source_id = await new_source(kt, "Before")
-    args = {"traffic_source_id": source_id, "state": "disabled", "accept_parameters": False}
+    args = {"traffic_source_id": source_id, "state": "paused", "accept_parameters": False}
     envelope = await kt.ok("update_traffic_source", args)
     assert kt.wire.last.method == "PUT" and kt.wire.last.path == f"/traffic_sources/{source_id}"
     assert kt.wire.last.body == {"state": "disabled", "accept_parameters": False}
     assert envelope["operation"] == "update" and envelope["data"]["name"] == "Before"
-    assert envelope["data"]["changes"]["state"] == {"before": "active", "after": "disabled"}
+    assert envelope["data"]["changes"]["state"] == {"before": "active", "after": "paused"}
 
 
 async def test_clone_traffic_source(kt: Kt) -> None:
