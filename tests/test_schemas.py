@@ -102,6 +102,33 @@ async def test_closed_vocabularies_are_published() -> None:
     assert listed["get_labels"]["properties"]["label_name"]["enum"] == ["whitelist", "blacklist"]
 
 
+STATE_WORDS = {"active", "paused", "archived", "all"}
+"""An entity's state as lists, find_entity and receipts say it; Keitaro's `disabled`/`deleted` stay on the wire."""
+
+
+def state_enums(schema: dict[str, Any]) -> dict[str, list[Any]]:
+    """Each `state` argument's enum (top-level or nested, e.g. a flow's offers), by its path."""
+    found = {}
+    for path, node in subschemas(schema, "inputSchema"):
+        if path.endswith(".properties.state"):
+            for inner, branch in subschemas(node, path):
+                if "enum" in branch:
+                    found[inner] = branch["enum"]
+    return found
+
+
+async def test_every_state_argument_speaks_the_words_lists_answer_with() -> None:
+    listed = await listed_schemas()
+    enums = {f"{name}: {path}": enum for name, schema in listed.items() for path, enum in state_enums(schema).items()}
+    strays = {where: enum for where, enum in enums.items() if not set(enum) <= STATE_WORDS}
+    assert not strays, f"a state argument takes words lists never answer with: {strays}"
+    writes = ("create_campaign", "update_flow", "create_flow", "update_landing_page", "update_traffic_source")
+    for tool in writes:
+        assert any(where.startswith(f"{tool}: ") and "paused" in enum for where, enum in enums.items()), tool
+    stray = {"type": "object", "properties": {"state": {"anyOf": [{"enum": ["active", "disabled"]}, {"type": "null"}]}}}
+    assert set(state_enums(stray).popitem()[1]) - STATE_WORDS == {"disabled"}, "the check sees a raw Keitaro word"
+
+
 def test_request_bodies_carry_what_the_api_document_requires() -> None:
     """A required body field of Keitaro's document is a required argument, or has a default that is always sent;
     a tool with its own body mapping (`build`) is checked on the wire against the document (tests/conftest.py)."""
