@@ -48,7 +48,7 @@ RESOURCES: dict[str, tuple[str, str]] = {
 }
 """uri -> (name, description)."""
 TRACKERS = "keitaro://trackers"
-"""Listed only when the server has several trackers."""
+"""Listed only to a caller who may use several trackers (read: only theirs)."""
 
 
 def list_resources(*, trackers: bool = False, surface: Surface | None = None) -> list[Resource]:

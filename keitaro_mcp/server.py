@@ -256,8 +256,9 @@ def build_server(
     async def list_resources(
         ctx: ServerRequestContext[AppState], params: PaginatedRequestParams | None
     ) -> ListResourcesResult:
-        surface = callers.current().surface
-        return ListResourcesResult(resources=resources.list_resources(trackers=several, surface=surface))
+        view = callers.current()  # keitaro://trackers only for a caller with a choice, whatever the server has
+        listed = resources.list_resources(trackers=view.chooses_tracker, surface=view.surface)
+        return ListResourcesResult(resources=listed)
 
     async def list_resource_templates(
         ctx: ServerRequestContext[AppState], params: PaginatedRequestParams | None
