@@ -224,7 +224,7 @@ def build_server(
             guess = f"; did you mean {close[0]}?" if close else " (keitaro-mcp tools lists them)"
             raise MCPError(code=INVALID_PARAMS, message=f"Unknown tool: {params.name}{guess}")
         op = operation(card)
-        refused = _bad_tracker(view, chosen)
+        refused = _bad_tracker(view, chosen) if view.chooses_tracker else _no_choice(view, op, arguments, several)
         if refused is None and (too_big := oversized(arguments)):
             refused = too_big
         if refused is not None:
@@ -319,3 +319,15 @@ def _bad_tracker(view: View, chosen: object) -> tuple[str, str] | None:
     if chosen in names:
         return None
     return TRACKER_ARGUMENT, f"must be one of {', '.join(names)} (the trackers you may use); got {chosen!r}"
+
+
+def _no_choice(view: View, op: Operation[Any], arguments: dict[str, Any], several: bool) -> tuple[str, str] | None:
+    """(field, problem) when a caller with nothing to choose passes `tracker` (their schemas have no such field)."""
+    if TRACKER_ARGUMENT not in arguments or any(
+        TRACKER_ARGUMENT in (n, f.alias) for n, f in op.params.model_fields.items()
+    ):
+        return None
+    trackers = view.caller.trackers
+    whose = "you have" if several else "this server has"
+    which = f"one tracker, {trackers[0].name}" if trackers else "no tracker"
+    return TRACKER_ARGUMENT, f"{whose} {which}; leave tracker out"
