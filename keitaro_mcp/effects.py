@@ -30,6 +30,7 @@ __all__ = [
     "ADDITIVE",
     "CONFIRMED",
     "Effect",
+    "EffectFlags",
     "access_label",
     "destructive_hint",
     "needs_confirmation",
@@ -64,6 +65,32 @@ def writes_tracker(effect: Effect) -> bool:
 def needs_confirmation(effect: Effect) -> bool:
     """True when a person must confirm the call (what it destroys cannot be restored)."""
     return effect in CONFIRMED
+
+
+class EffectFlags:
+    """What a tool's effect makes it, for a class with an `effect` (an operation, a tool card)."""
+
+    effect: Effect
+
+    @property
+    def read_only(self) -> bool:
+        """Changes nothing (the readOnlyHint)."""
+        return read_only_hint(self.effect)
+
+    @property
+    def destructive(self) -> bool:
+        """Not purely additive (the destructiveHint): it overwrites, removes, archives or changes a state."""
+        return destructive_hint(self.effect)
+
+    @property
+    def writes(self) -> bool:
+        """Changes the tracker: hidden in read-only mode, audited."""
+        return writes_tracker(self.effect)
+
+    @property
+    def confirmed(self) -> bool:
+        """Cannot be undone: a person confirms each call before it is sent."""
+        return needs_confirmation(self.effect)
 
 
 def access_label(effect: Effect) -> str:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 from mcp.types import Tool, ToolAnnotations
 from pydantic import BaseModel
 
-from keitaro_mcp.effects import Effect, destructive_hint, needs_confirmation, read_only_hint, writes_tracker
+from keitaro_mcp.effects import Effect, EffectFlags
 from keitaro_mcp.schema import input_schema
 from keitaro_mcp.toolsets import ALL_TOOLSETS
 
@@ -120,7 +120,7 @@ Impactor = Callable[["CallContext", P], Awaitable["Impact | Envelope"]]
 
 
 @dataclass(frozen=True)
-class Operation(Generic[P]):
+class Operation(EffectFlags, Generic[P]):
     """One tool. Its effect is explicit: Keitaro reads with POST (/report/build) and archives with DELETE."""
 
     name: str
@@ -205,26 +205,6 @@ class Operation(Generic[P]):
         if self.variants:
             return tuple((v.operation, v.method, v.path) for v in self.variants)
         return ((self.operation, self.method, self.path),)
-
-    @property
-    def read_only(self) -> bool:
-        """Changes nothing (the readOnlyHint)."""
-        return read_only_hint(self.effect)
-
-    @property
-    def destructive(self) -> bool:
-        """Not purely additive (the destructiveHint): it overwrites, removes, archives or changes a state."""
-        return destructive_hint(self.effect)
-
-    @property
-    def writes(self) -> bool:
-        """Changes the tracker: hidden in read-only mode, audited."""
-        return writes_tracker(self.effect)
-
-    @property
-    def confirmed(self) -> bool:
-        """Cannot be undone: a person confirms each call before it is sent."""
-        return needs_confirmation(self.effect)
 
     @cached_property
     def path_fields(self) -> tuple[str, ...]:

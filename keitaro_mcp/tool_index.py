@@ -16,7 +16,7 @@ from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from keitaro_mcp.effects import Effect, destructive_hint, needs_confirmation, read_only_hint, writes_tracker
+from keitaro_mcp.effects import Effect, EffectFlags
 
 if TYPE_CHECKING:
     from mcp.types import Tool
@@ -29,7 +29,7 @@ INDEX_PATH = Path(__file__).with_name("tool_index.json")
 
 
 @dataclass(frozen=True)
-class ToolCard:
+class ToolCard(EffectFlags):
     """What a server needs of a tool before it is called: its wire definition and its registry facts."""
 
     name: str
@@ -43,22 +43,6 @@ class ToolCard:
     resource: str
     operation: str
     definition: dict[str, Any] = field(compare=False, repr=False)
-
-    @property
-    def read_only(self) -> bool:
-        return read_only_hint(self.effect)
-
-    @property
-    def destructive(self) -> bool:
-        return destructive_hint(self.effect)
-
-    @property
-    def writes(self) -> bool:
-        return writes_tracker(self.effect)
-
-    @property
-    def confirmed(self) -> bool:
-        return needs_confirmation(self.effect)
 
     @cached_property
     def tool(self) -> Tool:
