@@ -11,14 +11,18 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from mcp import Client
 
+from keitaro_mcp.server import build_server
 from keitaro_mcp.views import APP_MIME_TYPE, REPORT_URI
-from tests.conftest import Kt
+from tests.conftest import TEST_POSTBACK_KEY, Kt, RecordingTransport, make_settings
 from tests.views.browser import HostPage, chromium_path, host_page
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]  # a headless Chromium per test
@@ -30,6 +34,27 @@ CHROMIUM: str = FOUND
 
 TABLE = ".table-wrap > table"  # uPlot's legend is a table too
 MEASURES = ["clicks", "conversions", "revenue", "cost", "profit", "roi"]
+
+
+@asynccontextmanager
+async def connected(wire: RecordingTransport, **env: str) -> AsyncIterator[Kt]:
+    server = build_server(make_settings(KEITARO_POSTBACK_KEY=TEST_POSTBACK_KEY, **env), transport=wire)
+    async with Client(server, raise_exceptions=True) as client:
+        yield Kt(client, wire)
+
+
+@pytest.fixture
+async def kt(wire: RecordingTransport) -> AsyncIterator[Kt]:
+    """The sandbox as `KEITARO_URL=sandbox` serves it: results name USD as the currency of money."""
+    async with connected(wire, KEITARO_CURRENCY="USD") as client:
+        yield client
+
+
+@pytest.fixture
+async def kt_no_currency(wire: RecordingTransport) -> AsyncIterator[Kt]:
+    """A tracker whose currency is not configured: results say `meta.currency: null`."""
+    async with connected(wire) as client:
+        yield client
 
 
 @pytest.fixture
@@ -97,6 +122,19 @@ def en(value: float, decimals: int = 0) -> str:
     return f"{value:,.{decimals}f}"
 
 
+def usd(value: float | None) -> str:
+    """Money in USD as en-US shows it: "$1,234.50", "-$12.00"; no value as "—"."""
+    if value is None:
+        return "—"
+    cents = round(value, 2)
+    return f"{'-' if cents < 0 else ''}${abs(cents):,.2f}"
+
+
+def signed_usd(value: float | None) -> str:
+    """A change of money in USD as en-US shows it: "+$1,234.50", "-$12.00", "$0.00"."""
+    return ("+" if value is not None and round(value, 2) > 0 else "") + usd(value)
+
+
 def signed_pct(value: float) -> str:
     """A comparison's change in % as en-US shows it: sign, at most one decimal, no trailing zero."""
     if round(value, 1) == 0:
@@ -104,12 +142,13 @@ def signed_pct(value: float) -> str:
     return f"{value:+,.1f}".removesuffix(".0") + "%"
 
 
-async def test_daily_series_is_a_line_and_a_sortable_table(kt: Kt, shots: Path) -> None:
+async def test_daily_series_is_a_line_and_a_sortable_table(kt: Kt, kt_no_currency: Kt, shots: Path) -> None:
     # Fourteen whole days that end yesterday: today may have no click yet (just after midnight UTC).
     last = datetime.now(UTC).date() - timedelta(days=1)
     args = {"period": f"{last - timedelta(days=13)}..{last}", "dimensions": ["day"], "measures": MEASURES}
     result = await run(kt, "build_report", args)
     data, meta = result["structuredContent"]["data"], result["structuredContent"]["meta"]
+    assert meta["currency"] == "USD"
     # Fourteen whole days before the sandbox's start, each with traffic: a row each.
     assert len(data["rows"]) == 14
     async with host_page(CHROMIUM) as host:
@@ -129,10 +168,12 @@ async def test_daily_series_is_a_line_and_a_sortable_table(kt: Kt, shots: Path) 
             rows[0][0]
             == f"{['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][m - 1]} {d}, {y}"
         )
-        assert rows[0][1:] == [en(first[1]), en(first[2]), en(first[3], 2), en(first[4], 2), en(first[5], 2),
+        # Money in the currency the result names; counts and percentages as before.
+        assert rows[0][1:] == [en(first[1]), en(first[2]), usd(first[3]), usd(first[4]), usd(first[5]),
                                f"{first[6]:,.2f}".rstrip("0").rstrip(".") + "%"]  # fmt: skip
         total = await view.locator(f"{TABLE} tfoot").text_content() or ""
         assert total.startswith("Total") and en(data["summary"]["clicks"]) in total
+        assert usd(data["summary"]["revenue"]) in total
         # The chart: a uPlot line over the days, drawn on a canvas.
         plot = view.locator(".plot")
         assert await plot.get_attribute("aria-label") == "Line chart of Clicks"
@@ -150,6 +191,18 @@ async def test_daily_series_is_a_line_and_a_sortable_table(kt: Kt, shots: Path) 
         assert clicks == sorted(clicks)
         # No host tool calls were offered: no period or dimension controls.
         assert await view.locator(".controls").count() == 0
+        # A tracker whose currency is not configured, or a code that is none: two decimals and no symbol.
+        plain = await run(kt_no_currency, "build_report", args)
+        assert plain["structuredContent"]["meta"]["currency"] is None
+        assert plain["structuredContent"]["data"]["rows"][0] == first
+        html, tool = await view_html(kt), await tool_def(kt, "build_report")
+        await host.show(html, tool, args, plain)
+        await view.locator(TABLE).wait_for()
+        assert (await table(host))[0][3:6] == [en(first[3], 2), en(first[4], 2), en(first[5], 2)]
+        plain["structuredContent"]["meta"]["currency"] = "dollars"
+        await host.show(html, tool, args, plain)
+        await view.locator(TABLE).wait_for()
+        assert (await table(host))[0][3:6] == [en(first[3], 2), en(first[4], 2), en(first[5], 2)]
         clean(host)
 
 
@@ -209,6 +262,11 @@ async def test_comparison_colours_changes_by_sign(kt: Kt, shots: Path) -> None:
         for row, shown in zip(data, text, strict=True):
             pct = row[clicks_pct]
             assert shown[clicks_pct] == ("—" if pct is None else signed_pct(pct))
+            # Money and its change in the result's currency, the change signed.
+            for name in ("cost", "cost_before", "profit"):
+                assert shown[columns.index(name)] == usd(row[columns.index(name)]), (row[0], name)
+            for name in ("cost_diff", "profit_diff"):
+                assert shown[columns.index(name)] == signed_usd(row[columns.index(name)]), (row[0], name)
         assert await view.locator(".plot").get_attribute("aria-label") == "Bar chart of Clicks"
         assert await drawn_at_the_sides(host) == [0, 0]
         legend = [t.strip() for t in await view.locator(".u-legend .u-series").all_inner_texts()]
@@ -232,9 +290,10 @@ async def test_dark_theme_locale_and_a_narrow_frame(kt: Kt, shots: Path) -> None
         channels = [int(c) for c in re.findall(r"\d+", background)[:3]]
         assert max(channels) < 80, background
         footer = await view.locator(f"{TABLE} tfoot").text_content() or ""
-        # German grouping and decimals: 1.234 clicks, 1.234,50 revenue.
+        # German grouping and decimals: 1.234 clicks, 1.234,50 $ revenue (the symbol after a no-break space).
         assert f"{summary['clicks']:,}".replace(",", ".") in footer
-        assert f"{summary['revenue']:,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".") in footer
+        german = f"{summary['revenue']:,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+        assert f"{german}\u00a0$" in footer, footer
         # Narrow: the page itself never scrolls sideways; the table scrolls inside its box.
         frame = host.view_frame()
         overflow = await frame.evaluate(

@@ -59,10 +59,25 @@ function axes(fmt: Formatter, measure: string, x: Partial<uPlot.Axis>): uPlot.Ax
       stroke,
       grid,
       ticks,
-      size: 64,
+      size: valueAxisSize,
       values: (_u, splits) => splits.map((v) => fmt.number(kind, v)),
     },
   ];
+}
+
+/** The value axis is as wide as its longest label ("$120,000.00" is wider than "120"), at least 64 px. */
+function valueAxisSize(u: uPlot, values: string[] | null, axisIdx: number, cycleNum: number): number {
+  // After init uPlot keeps an axis's font as [css font, size] and its last size as _size.
+  const axis = u.axes[axisIdx] as uPlot.Axis & { _size?: number; font?: unknown };
+  if (cycleNum > 1 && axis._size) return axis._size;
+  const longest = (values ?? []).reduce((a, v) => (v.length > a.length ? v : a), "");
+  if (!longest) return 64;
+  const font = Array.isArray(axis.font) ? axis.font[0] : axis.font;
+  if (typeof font === "string") u.ctx.font = font;
+  const text = u.ctx.measureText(longest).width / (window.devicePixelRatio || 1);
+  const ticks = typeof axis.ticks?.size === "number" ? axis.ticks.size : 4;
+  const gap = typeof axis.gap === "number" ? axis.gap : 5;
+  return Math.max(64, Math.ceil(text + ticks + gap + 8));
 }
 
 interface Drawn {

@@ -1,5 +1,6 @@
-// Numbers and dates in the host's locale. Report money is in the tracker's currency, which the result does not
-// name, so money is shown with two decimals and no symbol.
+// Numbers and dates in the host's locale. Report money is in the tracker's currency, which the result names in
+// meta.currency (an ISO 4217 code, or null when the tracker's currency is not configured): money is shown in that
+// currency the locale's way ("$1,234.50", "1.234,50 $"); without a usable code, with two decimals and no symbol.
 
 import type { Cell, Range, Report } from "./model";
 import { roleOf, TIME_DIMENSIONS } from "./model";
@@ -94,19 +95,23 @@ export class Formatter {
   private readonly signedMoney: Intl.NumberFormat;
   private readonly signedFraction: Intl.NumberFormat;
   private readonly signedPercent: Intl.NumberFormat;
+  /** The currency money is shown in, or null for two decimals and no symbol. */
+  readonly currency: string | null;
   private readonly date: Intl.DateTimeFormat;
   private readonly month: Intl.DateTimeFormat;
   private readonly dateTime: Intl.DateTimeFormat;
 
-  constructor(locale: string | undefined) {
+  constructor(locale: string | undefined, currency: string | null = null) {
     this.locale = Formatter.supported(locale);
     const nf = (options: Intl.NumberFormatOptions) => new Intl.NumberFormat(this.locale, options);
     this.count = nf({ maximumFractionDigits: 0 });
     this.fraction = nf({ maximumFractionDigits: 2 });
-    this.money = nf({ minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    const money = Formatter.moneyFormats(this.locale, currency);
+    this.currency = money.currency;
+    this.money = money.plain;
+    this.signedMoney = money.signed;
     this.percent = nf({ style: "percent", maximumFractionDigits: 2 });
     this.signedCount = nf({ maximumFractionDigits: 0, signDisplay: "exceptZero" });
-    this.signedMoney = nf({ minimumFractionDigits: 2, maximumFractionDigits: 2, signDisplay: "exceptZero" });
     this.signedFraction = nf({ maximumFractionDigits: 2, signDisplay: "exceptZero" });
     this.signedPercent = nf({ style: "percent", maximumFractionDigits: 1, signDisplay: "exceptZero" });
     const df = (options: Intl.DateTimeFormatOptions) =>
@@ -114,6 +119,36 @@ export class Formatter {
     this.date = df({ dateStyle: "medium" });
     this.month = df({ month: "short", year: "numeric" });
     this.dateTime = df({ dateStyle: "medium", timeStyle: "short" });
+  }
+
+  /** The same locale with money in another currency (this one when nothing changes). */
+  withCurrency(currency: string | null): Formatter {
+    return currency === this.currency ? this : new Formatter(this.locale, currency);
+  }
+
+  private static moneyFormats(
+    locale: string,
+    currency: string | null,
+  ): { currency: string | null; plain: Intl.NumberFormat; signed: Intl.NumberFormat } {
+    if (currency) {
+      try {
+        // The currency's own decimals (JPY none, USD two). A malformed code throws a RangeError.
+        const options: Intl.NumberFormatOptions = { style: "currency", currency };
+        return {
+          currency,
+          plain: new Intl.NumberFormat(locale, options),
+          signed: new Intl.NumberFormat(locale, { ...options, signDisplay: "exceptZero" }),
+        };
+      } catch {
+        // Not a currency code: shown as if none were named.
+      }
+    }
+    const options: Intl.NumberFormatOptions = { minimumFractionDigits: 2, maximumFractionDigits: 2 };
+    return {
+      currency: null,
+      plain: new Intl.NumberFormat(locale, options),
+      signed: new Intl.NumberFormat(locale, { ...options, signDisplay: "exceptZero" }),
+    };
   }
 
   private static supported(locale: string | undefined): string {

@@ -115,6 +115,8 @@ function render(): void {
   chart?.plot.destroy();
   chart = null;
   const shown = state.shown;
+  // Money in the currency this result names (the table, totals, changes and the chart all read fmt).
+  if (shown !== null && shown.kind !== "error") fmt = fmt.withCurrency(shown.currency);
   const main = el("main", state.busy ? "busy" : "");
   if (shown === null) {
     main.append(el("p", "waiting", "Waiting for the report…"));
@@ -185,7 +187,7 @@ function applyContext(update: McpUiHostContext | undefined): void {
   if (context.theme) applyDocumentTheme(context.theme);
   if (context.styles?.variables) applyHostStyleVariables(context.styles.variables);
   if (context.styles?.css?.fonts) applyHostFonts(context.styles.css.fonts);
-  fmt = new Formatter(context.locale);
+  fmt = new Formatter(context.locale, fmt.currency);
 }
 
 // The result as the host passed it: read again when the call's arguments arrive after it (they name the

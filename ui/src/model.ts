@@ -1,9 +1,10 @@
 // What the view draws, read from a keitaro-mcp tool result: the envelope in structuredContent (or the same JSON in
 // the text block), never anything the result does not carry. Report tools answer
-//   build_report     data {columns, rows, summary?}, meta {range, total?, next_offset?}
+//   build_report     data {columns, rows, summary?}, meta {range, currency, total?, next_offset?}
 //   compare_periods  data {columns: [...dims, "change", m, m_before, m_diff, m_pct, ...], rows, summary?},
-//                    meta {range, against_range, total?, truncated?, note?}
-//   export_report    data {path, format, rows, bytes, columns, preview}, meta {range}
+//                    meta {range, against_range, currency, total?, truncated?, note?}
+//   export_report    data {path, format, rows, bytes, columns, preview}, meta {range, currency}
+// meta.currency is the ISO 4217 code of money measures, or null when the tracker's currency is not configured.
 
 export type Cell = string | number | boolean | null;
 
@@ -28,6 +29,8 @@ export interface Report {
   measures: string[];
   range: Range | null;
   against: Range | null;
+  /** The currency of money measures as the result names it (unchecked), or null. */
+  currency: string | null;
   /** Rows the tracker has in all (more than shown when paged or capped). */
   total: number | null;
   note: string | null;
@@ -127,6 +130,7 @@ export function readResult(result: ToolResultLike, args: Record<string, unknown>
     columns,
     range: asRange(meta.range),
     against: asRange(meta.against_range),
+    currency: typeof meta.currency === "string" && meta.currency ? meta.currency : null,
     total: typeof meta.total === "number" ? meta.total : null,
     note: typeof meta.note === "string" ? meta.note : null,
   };
