@@ -21,6 +21,7 @@ from keitaro_mcp.classify import Ok, Problem, classify_failure, classify_respons
 from keitaro_mcp.envelope import MASK, SECRET_FIELD, Envelope, Redactor, RequestInfo, error_envelope
 from keitaro_mcp.errors import ErrorKind
 from keitaro_mcp.mistakes import explain
+from keitaro_mcp.periods import utc_now
 from keitaro_mcp.settings import Settings
 from keitaro_mcp.tracker import Tracker
 from keitaro_mcp.transport import Failure, Transport, flat_query
@@ -215,7 +216,9 @@ class CallContext:
     `observe(before, after)`; the executor turns all this into the call's receipt.
     """
 
-    __slots__ = ("observed", "op", "preread", "progress", "redact", "settings", "tracker", "transport", "written")
+    __slots__ = (
+        "observed", "op", "preread", "progress", "redact", "settings", "started", "tracker", "transport", "written"
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -236,6 +239,9 @@ class CallContext:
         self.preread: dict[str, Envelope] = {}
         self.written: dict[str, Any] = {}
         self.observed: Observed | None = None
+        # Keitaro resolves a preset (`yesterday`) when the request arrives: the dates a result states are those of
+        # the call's start, not of its answer's end, which may fall after midnight.
+        self.started = utc_now()
 
     def observe(self, before: Any, after: Any, *notes: str) -> None:
         """Say what this write changed (its subject before and after), for the receipt."""

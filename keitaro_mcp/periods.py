@@ -53,6 +53,7 @@ __all__ = [
     "previous_span",
     "resolve_range",
     "tracker_now",
+    "utc_now",
     "zone_for",
 ]
 
@@ -259,9 +260,14 @@ def zone_for(args: PeriodArgs, tracker: Zoned) -> str:
     return args.timezone or tracker.timezone or "UTC"
 
 
+def utc_now() -> datetime:
+    """The wall clock, in UTC (aware): the one clock the server reads."""
+    return datetime.now(UTC)
+
+
 def tracker_now(tz: str, now: datetime | None = None) -> datetime:
     """The current wall-clock time in `tz` (aware)."""
-    return (now or datetime.now(UTC)).astimezone(ZoneInfo(tz))
+    return (now or utc_now()).astimezone(ZoneInfo(tz))
 
 
 def _month_start(day: date, months_back: int) -> date:

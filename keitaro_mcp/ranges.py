@@ -91,6 +91,6 @@ async def state_range_and_money(ctx: CallContext, envelope: Envelope) -> Envelop
     first_day = None
     if sent.get("interval") == "all_time":
         first_day = await _first_click_day(ctx, str(sent.get("timezone") or "UTC"))
-    meta["range"] = explicit_range(sent, first_day)
+    meta["range"] = explicit_range(sent, first_day, ctx.started)
     meta["currency"] = ctx.tracker.currency
     return envelope

@@ -98,3 +98,21 @@ async def test_the_sandbox_tracker_keeps_its_books_in_usd() -> None:
     async with Client(build_server(settings), raise_exceptions=True) as client:
         result = await client.call_tool("build_report", {"period": "yesterday", "measures": ["revenue"]})
     assert (result.structured_content or {})["meta"]["currency"] == "USD"
+
+
+@pytest.mark.parametrize(("period", "day"), [("yesterday", "2026-11-30"), ("today", "2026-12-01")])
+async def test_a_call_whose_answer_ends_after_midnight_states_the_days_it_asked_for(
+    period: str, day: str, wire: RecordingTransport, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Keitaro resolves the preset when the request arrives (one second before midnight); the answer ends after it.
+    asked, answered = datetime(2026, 12, 1, 23, 59, 59, tzinfo=UTC), datetime(2026, 12, 2, 0, 0, 1, tzinfo=UTC)
+
+    def clock() -> datetime:
+        return answered if wire.sent else asked
+
+    monkeypatch.setattr("keitaro_mcp.periods.utc_now", clock)
+    monkeypatch.setattr("keitaro_mcp.context.utc_now", clock)
+    async with Client(build_server(make_settings(KEITARO_TIMEZONE="UTC"), transport=wire)) as client:
+        result = await client.call_tool("build_report", {"period": period, "measures": ["clicks"]})
+    envelope: Any = result.structured_content
+    assert wire.sent and envelope["meta"]["range"] == {"interval": period, "from": day, "to": day, "timezone": "UTC"}
