@@ -162,6 +162,11 @@ def serve_team(config: str, tmp_path: Path, settings_env: dict[str, str] | None 
         yield Served(url, team)
 
 
+def tracker_tables(**urls: str) -> str:
+    """`[trackers.<name>]` tables in the order given (the first is the default), all with the test key."""
+    return "".join(f'\n[trackers.{name}]\nurl = "{url}"\napi_key_env = "TRACKER_KEY"\n' for name, url in urls.items())
+
+
 def users_config(main: Tracker, eu: Tracker | None = None, *, oauth: str = "") -> str:
     """Anna and Oleg (buyers) and Max (read-only); Anna also on `eu` when it is given."""
     eu_table = f'[trackers.eu]\nurl = "{eu.url}"\napi_key_env = "TRACKER_KEY"\n' if eu else ""

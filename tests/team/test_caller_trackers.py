@@ -18,26 +18,14 @@ from mcp.shared.exceptions import MCPError
 from keitaro_mcp.server import build_server
 from tests.conftest import make_settings
 from tests.reliability._servers import mcp_over_http
-from tests.team.conftest import TOKENS, Served, Tracker, serve_team
+from tests.team.conftest import TOKENS, Served, Tracker, serve_team, tracker_tables
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
 
 def config(main: Tracker, eu: Tracker, *, several: bool = True) -> str:
-    others = f"""
-[trackers.eu]
-url = "{eu.url}"
-api_key_env = "TRACKER_KEY"
-
-[trackers.asia]
-url = "{eu.url}"
-api_key_env = "TRACKER_KEY"
-"""
-    return f"""
-[trackers.main]
-url = "{main.url}"
-api_key_env = "TRACKER_KEY"
-{others if several else ""}
+    others = {"eu": eu.url, "asia": eu.url} if several else {}
+    return f"""{tracker_tables(main=main.url, **others)}
 [users.anna]
 token_env = "ANNA_TOKEN"
 keys = {{ main = "ANNA_KEY"{', eu = "ANNA_KEY"' if several else ""} }}

@@ -17,7 +17,7 @@ from keitaro_mcp.config import Team
 from keitaro_mcp.server import build_server
 from tests.conftest import make_settings
 from tests.reliability._servers import mcp_over_http
-from tests.team.conftest import Served, Tracker, serve_team
+from tests.team.conftest import Served, Tracker, serve_team, tracker_tables
 from tests.test_dead_ends import Seen
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
@@ -34,19 +34,7 @@ TOKENS = {
 
 
 def config(main: Tracker, eu: Tracker) -> str:
-    return f"""
-[trackers.main]
-url = "{main.url}"
-api_key_env = "TRACKER_KEY"
-
-[trackers.eu]
-url = "{eu.url}"
-api_key_env = "TRACKER_KEY"
-
-[trackers.asia]
-url = "{eu.url}"
-api_key_env = "TRACKER_KEY"
-
+    return f"""{tracker_tables(main=main.url, eu=eu.url, asia=eu.url)}
 [users.anna]
 token_env = "ANNA_TOKEN"
 keys = {{ main = "ANNA_KEY", eu = "ANNA_KEY" }}
